@@ -1,0 +1,145 @@
+"""axhub-orm: AX Hub apps, tables and rows as Python objects.
+
+Example::
+
+    from axhub_orm import AxHub, Column, TokenType
+
+    with AxHub.from_env() as hub:
+        app = hub.apps.create(slug="crm", name="CRM")
+        table = app.tables.create("tickets", columns=[Column("title", "text")])
+        row = table.rows.create(title="hello")
+        print(table.rows.filter(title="hello").count())
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._async import AsyncAxHub, AsyncOperations
+from ._errors import (
+    AuthenticationError,
+    AxHubError,
+    ConflictError,
+    ConnectError,
+    DoesNotExist,
+    FilterRequiredError,
+    InternalError,
+    MultipleObjectsReturned,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    QueryError,
+    RateLimitError,
+    RequestTimeoutError,
+    RowValidationError,
+    StateError,
+    TransportError,
+    UnavailableError,
+    ValidationError,
+)
+from ._http import TokenType, redacted_token
+from ._routes import ROUTES, Route
+from ._sync import AxHub, Operations
+from ._version import __version__
+from .models import (
+    App,
+    AppManager,
+    AsyncApp,
+    AsyncAppManager,
+    AsyncColumn,
+    AsyncColumns,
+    AsyncEnvVars,
+    AsyncGrant,
+    AsyncGrants,
+    AsyncRow,
+    AsyncRowQuery,
+    AsyncTable,
+    AsyncTableManager,
+    Browse,
+    Column,
+    Columns,
+    EntityState,
+    EnvVar,
+    EnvVars,
+    Grant,
+    Grants,
+    Me,
+    Row,
+    RowQuery,
+    Table,
+    TableManager,
+    TenantMembership,
+)
+
+if TYPE_CHECKING:
+    from .local import LocalAxHub
+
+__all__ = [
+    "ROUTES",
+    "App",
+    "AppManager",
+    "AsyncApp",
+    "AsyncAppManager",
+    "AsyncAxHub",
+    "AsyncColumn",
+    "AsyncColumns",
+    "AsyncEnvVars",
+    "AsyncGrant",
+    "AsyncGrants",
+    "AsyncOperations",
+    "AsyncRow",
+    "AsyncRowQuery",
+    "AsyncTable",
+    "AsyncTableManager",
+    "AuthenticationError",
+    "AxHub",
+    "AxHubError",
+    "Browse",
+    "Column",
+    "Columns",
+    "ConflictError",
+    "ConnectError",
+    "DoesNotExist",
+    "EntityState",
+    "EnvVar",
+    "EnvVars",
+    "FilterRequiredError",
+    "Grant",
+    "Grants",
+    "InternalError",
+    "LocalAxHub",
+    "Me",
+    "MultipleObjectsReturned",
+    "NotFoundError",
+    "Operations",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "QueryError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "Route",
+    "Row",
+    "RowQuery",
+    "RowValidationError",
+    "StateError",
+    "Table",
+    "TableManager",
+    "TenantMembership",
+    "TokenType",
+    "TransportError",
+    "UnavailableError",
+    "ValidationError",
+    "__version__",
+    "redacted_token",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The emulator needs the optional `local` extra (starlette, uvicorn): import it on first use.
+    if name == "LocalAxHub":
+        from .local import LocalAxHub
+
+        return LocalAxHub
+    raise AttributeError(f"module 'axhub_orm' has no attribute {name!r}")

@@ -1,0 +1,239 @@
+"""The AX Hub client: one pooled httpx client, the Client Policy send loop, the entry points."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .._errors import ConnectError, InternalError, RequestTimeoutError, ValidationError
+from .._http import (
+    DEFAULT_BASE_URL,
+    PreparedRequest,
+    QueryParams,
+    RetryPolicy,
+    TokenType,
+    auth_headers,
+    decode_error,
+    decode_json,
+    new_request_id,
+    prepare,
+    redacted_token,
+    shape_response,
+)
+from .._version import __version__
+from ..models._async.app import AsyncAppManager
+from ..models._base import Me
+from ._operations import AsyncOperations
+
+__all__ = ["AsyncAxHub"]
+
+logger = logging.getLogger("axhub_orm")
+
+_ENV = {
+    "base_url": "AXHUB_BASE_URL",
+    "token": "AXHUB_TOKEN",
+    "token_type": "AXHUB_TOKEN_TYPE",
+    "tenant_id": "AXHUB_TENANT_ID",
+    "tenant_slug": "AXHUB_TENANT_SLUG",
+}
+
+
+class AsyncAxHub:
+    """A client for AX Hub: the ORM entry points and every generated operation.
+
+    Tokens are sent per their explicit ``token_type`` (PAT → ``X-Api-Key``, JWT →
+    ``Authorization: Bearer``); every request carries an ``X-Request-ID``; a 429 is retried up
+    to ``rate_limit_retries`` times honoring ``Retry-After`` (one wait capped at
+    ``max_retry_wait`` seconds). One pooled connection set per client: use it as a context
+    manager or call ``aclose()``.
+
+    Example::
+
+        async with AsyncAxHub(token=pat, token_type=TokenType.PAT, tenant_id=tid) as hub:
+            app = await hub.apps.create(slug="crm", name="CRM")
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        token: str | None = None,
+        token_type: TokenType | str | None = None,
+        tenant_id: str | None = None,
+        tenant_slug: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        rate_limit_retries: int = 2,
+        max_retry_wait: float = 60.0,
+    ) -> None:
+        if token is not None and token_type is None:
+            raise ValidationError(
+                "token_type must be explicit: pass token_type=TokenType.PAT (sent as X-Api-Key) "
+                "or TokenType.JWT (sent as Authorization: Bearer)",
+                code="token_type_required",
+            )
+        self.base_url = base_url.rstrip("/")
+        self.token_type = None if token_type is None else TokenType.parse(token_type)
+        self.tenant_id = tenant_id
+        self.tenant_slug = tenant_slug
+        self._auth = auth_headers(token, self.token_type)
+        self._retry = RetryPolicy(retries=rate_limit_retries, max_wait=max_retry_wait)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": f"axhub-orm/{__version__}", "Accept": "application/json"},
+        )
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> AsyncAxHub:
+        """Build a client from the ``AXHUB_*`` environment variables.
+
+        Reads ``AXHUB_BASE_URL``, ``AXHUB_TOKEN``, ``AXHUB_TOKEN_TYPE``, ``AXHUB_TENANT_ID`` and
+        ``AXHUB_TENANT_SLUG``; keyword arguments win over the variables.
+        """
+        settings: dict[str, Any] = {
+            name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)
+        }
+        settings.update(overrides)
+        return cls(**settings)
+
+    def __repr__(self) -> str:
+        token = redacted_token() if self._auth else None
+        return (
+            f"<{type(self).__name__} base_url={self.base_url!r} tenant_slug={self.tenant_slug!r} "
+            f"token={token}>"
+        )
+
+    @property
+    def operations(self) -> AsyncOperations:
+        """Every generated operation as a method: ``hub.operations.auth_get_api_v1_me()``."""
+        return AsyncOperations(self)
+
+    @property
+    def apps(self) -> AsyncAppManager:
+        """The apps of the client's tenant: ``create``, ``get``, ``list``."""
+        return AsyncAppManager(self)
+
+    async def me(self) -> Me:
+        """The caller (one GET): ``me.id`` is the user id for grants and row owners."""
+        return Me.from_wire(await self._call("authGetApiV1Me"))
+
+    async def request(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: QueryParams | None = None,
+        body: Any = None,
+    ) -> Any:
+        """Call any of the 189 operations by id; the escape hatch beneath the ORM.
+
+        The response is camelCased except rows (wire-contract §14). Raises a typed
+        :class:`AxHubError` on failure, and :class:`ValidationError` before sending for an
+        unknown operation id or a missing path parameter.
+
+        Example::
+
+            me = await hub.request("authGetApiV1Me")
+        """
+        data = await self._call(operation_id, path_params=path_params, query=query, body=body)
+        return shape_response(operation_id, data)
+
+    async def _call(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: QueryParams | None = None,
+        body: Any = None,
+    ) -> Any:
+        """Send an operation and return the wire JSON exactly as received (snake_case)."""
+        prepared = prepare(operation_id, path_params, query, body)
+        response = await self._send(prepared)
+        if response.is_redirect:
+            return {"status": response.status_code, "location": response.headers.get("location")}
+        try:
+            return decode_json(response.content)
+        except ValueError:
+            raise InternalError(
+                f"{operation_id} answered HTTP {response.status_code} with a body that is not JSON",
+                code="invalid_response",
+                status=response.status_code,
+                request_id=response.headers.get("x-request-id"),
+            ) from None
+
+    async def _send(self, prepared: PreparedRequest) -> httpx.Response:
+        request_id = new_request_id()
+        headers = {**self._auth, "X-Request-ID": request_id}
+        attempt = 0
+        while True:
+            response = await self._send_once(prepared, headers, request_id)
+            if response.is_success or response.is_redirect:
+                return response
+            delay = self._retry.delay(response.status_code, response.headers, attempt)
+            if delay is None:
+                raise decode_error(response.status_code, response.content, request_id)
+            attempt += 1
+            logger.warning(
+                "429 on %s; retry %d/%d in %.2fs (request_id=%s)",
+                prepared.route.operation_id,
+                attempt,
+                self._retry.retries,
+                delay,
+                request_id,
+            )
+            await asyncio.sleep(delay)
+
+    async def _send_once(
+        self, prepared: PreparedRequest, headers: dict[str, str], request_id: str
+    ) -> httpx.Response:
+        url = self.base_url + prepared.path
+        logger.debug("%s %s (request_id=%s)", prepared.method, prepared.path, request_id)
+        try:
+            response = await self._http.request(
+                prepared.method,
+                url,
+                params=prepared.params or None,
+                json=prepared.body,
+                headers=headers,
+            )
+        except httpx.TimeoutException as exc:
+            raise RequestTimeoutError(
+                f"{prepared.method} {prepared.path} timed out ({type(exc).__name__})",
+                code="timeout",
+                request_id=request_id,
+                retryable=True,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ConnectError(
+                f"{prepared.method} {prepared.path} failed: {type(exc).__name__}: {exc}",
+                code="connection_error",
+                request_id=request_id,
+                retryable=True,
+            ) from exc
+        logger.debug("%s %s -> %d", prepared.method, prepared.path, response.status_code)
+        return response
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (a client passed in as ``http_client`` is left open)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncAxHub:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

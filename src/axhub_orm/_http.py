@@ -1,0 +1,307 @@
+"""The sans-IO core of the Client Policy pipeline.
+
+Building a request for an operation id, auth headers, request ids, the 429 retry decision,
+``Retry-After`` parsing, response casing and error decoding live here, with no I/O, so the
+async client and its generated sync twin share them and unit tests need no sockets.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+import attrs
+
+from ._errors import (
+    AxHubError,
+    ValidationError,
+    catalog_entry,
+    category_for_status,
+    error_for,
+)
+from ._routes import ROUTES, Route
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_RETRY_AFTER",
+    "REDACTED",
+    "PreparedRequest",
+    "RetryPolicy",
+    "TokenType",
+    "auth_headers",
+    "camelize",
+    "decode_error",
+    "decode_json",
+    "new_request_id",
+    "parse_retry_after",
+    "prepare",
+    "redacted_token",
+    "shape_response",
+]
+
+DEFAULT_BASE_URL: Final = "https://api.axhub.ai"
+DEFAULT_RETRY_AFTER: Final = 60.0
+"""Seconds to wait on a 429 whose ``Retry-After`` is absent or invalid (the backend's own value)."""
+REDACTED: Final = "***REDACTED***"
+
+QueryValue = str | int | float | bool | None
+QueryParams = Mapping[str, object] | Iterable[tuple[str, object]]
+
+
+class TokenType(enum.Enum):
+    """How a token is sent: ``PAT`` as ``X-Api-Key``, ``JWT`` as ``Authorization: Bearer``.
+
+    Example::
+
+        AxHub(token=pat, token_type=TokenType.PAT)
+    """
+
+    PAT = "pat"
+    JWT = "jwt"
+
+    @classmethod
+    def parse(cls, value: TokenType | str) -> TokenType:
+        """Accept a member or its name/value, case-insensitively (``"pat"``, ``"JWT"``)."""
+        if isinstance(value, TokenType):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            raise ValidationError(
+                f"token_type must be 'pat' or 'jwt', got {value!r}", code="token_type_invalid"
+            ) from None
+
+
+def redacted_token(token: str | None = None) -> str:
+    """What to show in place of a token anywhere a human may read it: always ``***REDACTED***``."""
+    return REDACTED
+
+
+def auth_headers(token: str | None, token_type: TokenType | None) -> dict[str, str]:
+    """The auth header for a token, per its explicit type (the type is never guessed)."""
+    if token is None:
+        return {}
+    if token_type is TokenType.PAT:
+        return {"X-Api-Key": token}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_request_id() -> str:
+    """A 26-character request id: the millisecond timestamp then uuid4 hex, truncated."""
+    return (f"{int(time.time() * 1000)}{uuid.uuid4().hex}")[:26]
+
+
+@attrs.frozen
+class PreparedRequest:
+    """Everything needed to send one operation: method, path (encoded), query and JSON body."""
+
+    route: Route
+    path: str
+    params: tuple[tuple[str, str], ...]
+    body: Any
+
+    @property
+    def method(self) -> str:
+        """The HTTP method of the route."""
+        return self.route.method
+
+
+def _missing_params(route: Route, given: Mapping[str, object]) -> list[str]:
+    return [p for p in route.path_params if given.get(p) in (None, "")]
+
+
+def prepare(
+    operation_id: str,
+    path_params: Mapping[str, object] | None = None,
+    query: QueryParams | None = None,
+    body: Any = None,
+) -> PreparedRequest:
+    """Resolve an operation id to a request, refusing what cannot be sent.
+
+    Path parameters are percent-encoded whole (``/`` included), so a value can never change the
+    route. Raises :class:`ValidationError` (``unknown_operation``, ``path_param_missing``,
+    ``path_param_unexpected``) before anything is sent.
+    """
+    route = ROUTES.get(operation_id)
+    if route is None:
+        raise ValidationError(
+            f"unknown operation id {operation_id!r}; see axhub_orm.ROUTES for the 189 operations",
+            code="unknown_operation",
+        )
+    given = dict(path_params or {})
+    missing = _missing_params(route, given)
+    if missing:
+        raise ValidationError(
+            f"{operation_id} needs path parameter(s) {', '.join(missing)} for {route.path}",
+            code="path_param_missing",
+            fields=[{"name": name, "code": "required"} for name in missing],
+        )
+    unexpected = sorted(set(given) - set(route.path_params))
+    if unexpected:
+        raise ValidationError(
+            f"{operation_id} has no path parameter(s) {', '.join(unexpected)} ({route.path})",
+            code="path_param_unexpected",
+        )
+    path = re.sub(
+        r"\{([A-Za-z0-9_]+)\}",
+        lambda m: quote(_stringify(given[m.group(1)]), safe=""),
+        route.path,
+    )
+    return PreparedRequest(route=route, path=path, params=encode_query(query), body=body)
+
+
+def _stringify(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def encode_query(query: QueryParams | None) -> tuple[tuple[str, str], ...]:
+    """Flatten query params: ``None`` dropped, bools as ``true``/``false``, lists repeated."""
+    if query is None:
+        return ()
+    items = query.items() if isinstance(query, Mapping) else query
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        values = value if isinstance(value, list | tuple) else [value]
+        out.extend((str(key), _stringify(v)) for v in values if v is not None)
+    return tuple(out)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """The 429 retry rule: at most ``retries`` retries, waiting ``Retry-After``.
+
+    ``max_wait`` caps one wait (tests set it to 0 so they never sleep); ``default_wait`` is
+    used when the header is absent or invalid.
+    """
+
+    retries: int = 2
+    max_wait: float = DEFAULT_RETRY_AFTER
+    default_wait: float = DEFAULT_RETRY_AFTER
+
+    def delay(self, status: int, headers: Mapping[str, str], attempt: int) -> float | None:
+        """Seconds to wait before retrying, or ``None`` to stop (``attempt`` counts from 0)."""
+        if status != 429 or attempt >= self.retries:
+            return None
+        wait = parse_retry_after(headers.get("retry-after"), default=self.default_wait)
+        return min(wait, self.max_wait)
+
+
+def parse_retry_after(value: str | None, *, default: float, now: datetime | None = None) -> float:
+    """Parse ``Retry-After`` (seconds or HTTP-date); absent, invalid or negative → ``default``."""
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return max(seconds, 0.0)
+
+
+def decode_json(content: bytes) -> Any:
+    """Decode a 2xx body: empty → ``{}``; otherwise JSON."""
+    if not content.strip():
+        return {}
+    return json.loads(content)
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])_([a-z0-9])")
+
+
+def camel_key(key: str) -> str:
+    """``has_more`` → ``hasMore`` (leading underscores kept)."""
+    return _CAMEL.sub(lambda m: m.group(1).upper(), key)
+
+
+def camelize(value: Any) -> Any:
+    """CamelCase every mapping key, recursively; values untouched."""
+    if isinstance(value, dict):
+        return {camel_key(k) if isinstance(k, str) else k: camelize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camelize(v) for v in value]
+    return value
+
+
+_ROW_ROUTES: Final = frozenset(
+    {
+        "schemaPostDataByTenantSlugByAppSlugByTable",
+        "schemaGetDataByTenantSlugByAppSlugByTableById",
+        "schemaPatchDataByTenantSlugByAppSlugByTableById",
+    }
+)
+_ROW_LIST: Final = "schemaGetDataByTenantSlugByAppSlugByTable"
+_ADMIN_ROWS: Final = "schemaGetApiV1AppsByAppIDTablesByTableNameRows"
+
+
+def shape_response(operation_id: str, data: Any) -> Any:
+    """Apply the response casing rule (wire-contract §14) for ``request()``.
+
+    Everything is camelCased except rows: single-row bodies verbatim, the ``items`` of a row
+    list verbatim, and the ``rows`` of the admin browse verbatim.
+    """
+    if operation_id in _ROW_ROUTES:
+        return data
+    if operation_id in (_ROW_LIST, _ADMIN_ROWS) and isinstance(data, dict):
+        verbatim = "items" if operation_id == _ROW_LIST else "rows"
+        return {camel_key(k): (v if k == verbatim else camelize(v)) for k, v in data.items()}
+    return camelize(data)
+
+
+def _error_object(content: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    inner = data.get("error")
+    if isinstance(inner, dict):
+        return inner
+    return data if "code" in data or "message" in data else None
+
+
+def decode_error(status: int, content: bytes, request_id: str | None) -> AxHubError:
+    """Turn a non-2xx response into the typed error users branch on.
+
+    Accepts the ``{"error": {...}}`` envelope, a bare root object, or any non-JSON body (an HTML
+    error page); a missing ``category``/``retryable`` comes from the catalog, a missing code is
+    ``http_<status>``.
+    """
+    obj = _error_object(content) or {}
+    code = str(obj.get("code") or f"http_{status}")
+    entry = catalog_entry(code) or {}
+    category = str(obj.get("category") or entry.get("category") or category_for_status(status))
+    retryable = obj.get("retryable")
+    if not isinstance(retryable, bool):
+        retryable = bool(entry.get("retryable", status == 429))
+    message = obj.get("message")
+    if not isinstance(message, str) or not message:
+        message = f"HTTP {status} from AX Hub" + ("" if obj else " (non-JSON body)")
+    fields = obj.get("fields")
+    details = {k: v for k, v in obj.items() if k in ("resource", "doc_url", "retry")}
+    cls = error_for(category, status)
+    return cls(
+        message,
+        code=code,
+        category=category,
+        status=status,
+        request_id=str(obj.get("request_id") or obj.get("requestId") or request_id or "") or None,
+        retryable=retryable,
+        fields=fields if isinstance(fields, list) else (),
+        details=details,
+    )

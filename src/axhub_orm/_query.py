@@ -1,0 +1,838 @@
+"""The immutable row query and its compilation to wire parameters (sans-IO).
+
+:class:`QuerySpec` is the value behind ``table.rows.filter(...)``: every method returns a new
+spec, and nothing here sends a request. The I/O layer asks a spec for its wire parameters
+(:meth:`QuerySpec.list_params`, :meth:`QuerySpec.count_params`) and for the pages to fetch
+(:meth:`QuerySpec.page_plan`)::
+
+    >>> spec = QuerySpec().filter(status="new", priority__gte=3).order_by("-created_at")
+    >>> spec.list_params(page=1, per_page=10)
+    [('status', 'eq.new'), ('priority', 'gte.3'), ('sort', '-created_at,id'), ('per_page', '10')]
+
+Lookups (DESIGN §2, wire grammar in wire-contract §9.1)::
+
+    col=v, col__eq=v      eq.v            col__in=[a, b]       in.a,b
+    col__ne / gt / gte    ne.v gt.v ...   col__contains="x"    like.%x%
+    col__lt / lte         lt.v lte.v      col__startswith="x"  like.x%
+    col__isnull=True      eq.null         col__endswith="x"    like.%x
+    col__isnull=False     ne.null         col__like="pa%t"     like.pa%t   (raw, guarded)
+
+What the wire cannot express is refused with a :class:`~axhub_orm._errors.QueryError` before
+anything is sent (``status`` is ``None``). Codes: ``unknown_lookup``, ``unsupported_query``
+(OR, NOT, nested groups, positional Q-like arguments, filtering after slicing),
+``unknown_column``, ``invalid_value``, ``invalid_slice``, ``invalid_per_page``.
+
+Wire limitations that shape the refusals:
+
+- ``col=eq.null`` means IS NULL (wire-contract §13.6), so the *text* ``"null"`` cannot be sent
+  with ``eq``/``ne``/``gt``/.../``in``; match it with ``col__like="null"`` instead.
+- ``in`` lists are comma-separated without escaping, so a value containing ``,`` is refused.
+- ``page``, ``per_page`` and ``sort`` are wire parameters, so a *filter* on a column with one of
+  those names would be ambiguous and is refused (ordering by or selecting them is fine).
+- ``__`` separates a column from its lookup; a column whose name contains ``__`` is only
+  addressable when the table's columns are known (``known_columns``).
+- A raw ``__like`` pattern may hold at most :data:`LIKE_MAX_PERCENT` unescaped ``%``, must not
+  consist of wildcards only (at least one ``%`` and nothing else but ``_``), and must not end
+  in a lone escaping backslash.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import json
+import math
+import operator
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timezone
+from typing import SupportsIndex, TypeVar
+from urllib.parse import urlencode
+from uuid import UUID
+
+import attrs
+
+from axhub_orm._errors import QueryError
+
+__all__ = [
+    "Condition",
+    "IMPLICIT_COLUMNS",
+    "LIKE_MAX_PERCENT",
+    "LOOKUPS",
+    "MAX_PER_PAGE",
+    "PagePlan",
+    "PageRequest",
+    "QuerySpec",
+    "encode_value",
+    "escape_like",
+    "explain",
+    "format_query_string",
+]
+
+_T = TypeVar("_T")
+
+MAX_PER_PAGE = 100
+"""The largest ``per_page`` any request uses (the SDKs clamp to 100)."""
+
+LIKE_MAX_PERCENT = 4
+"""The most unescaped ``%`` wildcards a raw ``__like`` pattern may hold."""
+
+IMPLICIT_COLUMNS = frozenset({"id", "created_at", "updated_at"})
+"""Columns every table has without declaring them."""
+
+LOOKUPS = (
+    "eq", "ne", "gt", "gte", "lt", "lte", "in",
+    "contains", "startswith", "endswith", "like", "isnull",
+)
+"""Every lookup suffix ``filter()`` accepts (``col__<lookup>=value``)."""
+
+_WIRE_OPS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "in", "like"})
+_COMPARISONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte"})
+_PATTERNS = {"contains": "%{}%", "startswith": "{}%", "endswith": "%{}"}
+_LOGICAL = frozenset({"or", "not", "and", "any", "all", "exclude"})
+_PARAM_NAMES = frozenset({"sort", "page", "per_page"})
+_COLUMN = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_LOOKUP_HINTS = {
+    "exact": "use col=value",
+    "iexact": "matching is case-sensitive; there is no case-insensitive lookup",
+    "icontains": "matching is case-sensitive; there is no case-insensitive lookup",
+    "istartswith": "matching is case-sensitive; there is no case-insensitive lookup",
+    "iendswith": "matching is case-sensitive; there is no case-insensitive lookup",
+    "range": "use col__gte=low, col__lte=high",
+    "nin": "run one query per excluded value set, or use col__ne for a single value",
+}
+
+
+def _refuse(code: str, message: str) -> QueryError:
+    return QueryError(message, code=code)
+
+
+@attrs.frozen(kw_only=True)
+class Condition:
+    """One AND-ed filter: the wire parameter ``<column>=<op>.<wire_value>``.
+
+    Example::
+
+        >>> Condition(column="status", op="eq", wire_value="new").param
+        ('status', 'eq.new')
+    """
+
+    column: str
+    op: str = attrs.field(validator=attrs.validators.in_(_WIRE_OPS))
+    wire_value: str
+
+    @property
+    def param(self) -> tuple[str, str]:
+        """The ``(name, value)`` query parameter, e.g. ``('status', 'eq.new')``."""
+        return (self.column, f"{self.op}.{self.wire_value}")
+
+
+# --- value encoding ------------------------------------------------------------------------
+
+
+def encode_value(value: object, *, where: str = "value") -> str:
+    """Encode one Python value as wire text (wire-contract §9.1 "value encoding").
+
+    ``where`` names the lookup in error messages. Example::
+
+        >>> encode_value(True), encode_value(3), encode_value({"b": 1, "a": [1, 2]})
+        ('true', '3', '{"a":[1,2],"b":1}')
+    """
+    if isinstance(value, bool):  # before int: bool is an int
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)  # IntEnum members encode as their number
+    if isinstance(value, float):
+        return _encode_float(value, where)
+    if isinstance(value, str):
+        return str.__str__(value)  # (str, Enum) members encode as their value
+    if isinstance(value, datetime):  # before date: datetime is a date
+        return _encode_datetime(value, where)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (dict, list)):
+        return _encode_json(value, where)
+    raise _refuse("invalid_value", f"{where}: cannot send a {type(value).__name__}; {_TYPES_FIX}")
+
+
+_TYPES_FIX = (
+    "pass a str, int, float, bool, timezone-aware datetime, date, UUID, "
+    "or a dict/list for JSON (convert tuples and sets to a list)"
+)
+
+
+def _encode_float(value: float, where: str) -> str:
+    if not math.isfinite(value):
+        raise _refuse("invalid_value", f"{where}: {value!r} cannot be sent; pass a finite number")
+    return float.__repr__(value)
+
+
+def _encode_datetime(value: datetime, where: str) -> str:
+    if value.utcoffset() is None:
+        raise _refuse(
+            "invalid_value",
+            f"{where}: naive datetime {value.isoformat()} is ambiguous; make it timezone-aware, "
+            "e.g. value.replace(tzinfo=timezone.utc)",
+        )
+    try:
+        utc = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise _refuse("invalid_value", f"{where}: {value!r} is out of range in UTC") from None
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _encode_json(value: dict[object, object] | list[object], where: str) -> str:
+    try:
+        return json.dumps(value, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise _refuse(
+            "invalid_value", f"{where}: not JSON-serializable ({exc}); pass only JSON types"
+        ) from None
+
+
+def escape_like(text: str) -> str:
+    r"""Escape ``\``, ``%`` and ``_`` so ``text`` matches itself inside a like pattern.
+
+    Example::
+
+        >>> escape_like("50%_off")
+        '50\\%\\_off'
+    """
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- lookups -------------------------------------------------------------------------------
+
+
+def _build_condition(column: str, lookup: str, value: object) -> Condition:
+    where = f"{column}__{lookup}"
+    if lookup == "isnull":
+        return _isnull(column, value)
+    if value is None:
+        fix = "isnull=False" if lookup == "ne" else "isnull=True"
+        raise _refuse(
+            "invalid_value", f"{where}=None cannot be sent; use {column}__{fix} to match NULL"
+        )
+    if lookup in _COMPARISONS:
+        return Condition(column=column, op=lookup, wire_value=_scalar(where, lookup, value))
+    if lookup == "in":
+        return Condition(column=column, op="in", wire_value=_in_list(where, value))
+    if lookup == "like":
+        return Condition(column=column, op="like", wire_value=_guard_like(where, value))
+    text = escape_like(_require_text(where, value))
+    return Condition(column=column, op="like", wire_value=_PATTERNS[lookup].format(text))
+
+
+def _isnull(column: str, value: object) -> Condition:
+    if not isinstance(value, bool):
+        raise _refuse(
+            "invalid_value",
+            f"{column}__isnull needs a bool, got {value!r}; "
+            f"use {column}__isnull=True (IS NULL) or {column}__isnull=False (IS NOT NULL)",
+        )
+    return Condition(column=column, op="eq" if value else "ne", wire_value="null")
+
+
+def _scalar(where: str, lookup: str, value: object) -> str:
+    if lookup not in ("eq", "ne") and isinstance(value, (dict, list)):
+        raise _refuse(
+            "invalid_value",
+            f"{where}: JSON values can only be compared with eq, ne or in; "
+            "use an equality lookup",
+        )
+    return _not_null_text(where, encode_value(value, where=where))
+
+
+def _not_null_text(where: str, text: str) -> str:
+    if text == "null":
+        column = where.split("__")[0]
+        raise _refuse(
+            "invalid_value",
+            f"{where}: the text 'null' is indistinguishable on the wire from NULL "
+            f"(eq.null means IS NULL); use {column}__like='null' to match the text, "
+            f"or {column}__isnull=True to match NULL",
+        )
+    return text
+
+
+def _in_list(where: str, value: object) -> str:
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        raise _refuse(
+            "invalid_value", f"{where} needs a list of values, got {type(value).__name__}; "
+            f"use {where}=['a', 'b']",
+        )
+    items = [_in_item(where, item) for item in value]
+    if not items:
+        raise _refuse(
+            "invalid_value",
+            f"{where}=[] matches no row; skip the query when the list is empty",
+        )
+    return ",".join(items)
+
+
+def _in_item(where: str, item: object) -> str:
+    if item is None:
+        column = where.split("__")[0]
+        raise _refuse(
+            "invalid_value",
+            f"{where}: None cannot be in an IN list; query {column}__isnull=True separately",
+        )
+    text = _not_null_text(where, encode_value(item, where=where))
+    if "," in text:
+        raise _refuse(
+            "invalid_value",
+            f"{where}: {text!r} contains ',' and the wire's IN list has no escaping; "
+            "filter that value with its own query (col=value)",
+        )
+    return text
+
+
+def _require_text(where: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise _refuse(
+            "invalid_value",
+            f"{where} needs a str, got {type(value).__name__}; pass text, e.g. str(value)",
+        )
+    return str.__str__(value)
+
+
+def _guard_like(where: str, value: object) -> str:
+    pattern = _require_text(where, value)
+    percents, literals, dangling = _scan_like(pattern)
+    column = where.split("__")[0]
+    if dangling:
+        raise _refuse(
+            "invalid_value", f"{where}: the pattern ends in a lone '\\'; escape it as '\\\\'"
+        )
+    if percents > LIKE_MAX_PERCENT:
+        raise _refuse(
+            "invalid_value",
+            f"{where}: {percents} '%' wildcards (at most {LIKE_MAX_PERCENT}); "
+            f"use fewer wildcards, or {column}__contains for a plain substring",
+        )
+    if percents and not literals:
+        raise _refuse(
+            "invalid_value",
+            f"{where}: a pattern of only wildcards matches every non-NULL value; "
+            f"use {column}__isnull=False",
+        )
+    return pattern
+
+
+def _scan_like(pattern: str) -> tuple[int, int, bool]:
+    """Count unescaped ``%`` and literal characters; report a dangling final backslash."""
+    percents = literals = 0
+    escaped = False
+    for char in pattern:
+        if escaped:
+            literals, escaped = literals + 1, False
+        elif char == "\\":
+            escaped = True
+        elif char == "%":
+            percents += 1
+        elif char != "_":
+            literals += 1
+    return percents, literals, escaped
+
+
+def _split_lookup(key: str, known: frozenset[str] | None) -> tuple[str, str]:
+    if known is not None and key in known:
+        return key, "eq"
+    head, _, tail = key.rpartition("__")
+    if known is not None and head in known and tail in LOOKUPS:
+        return head, tail
+    parts = key.split("__")
+    logical = [part for part in parts[1:] if part in _LOGICAL]
+    if logical:
+        raise _refuse(
+            "unsupported_query",
+            f"{key}: the backend ANDs filters and cannot express {logical[0].upper()}; "
+            "run one query per branch and merge, or invert the condition (e.g. __ne)",
+        )
+    if len(parts) == 1:
+        return key, "eq"
+    if len(parts) > 2:
+        raise _refuse(
+            "unsupported_query",
+            f"{key}: nested lookups (related fields, JSON paths, chained lookups) cannot be "
+            "expressed; filter one column with one lookup: col__lookup=value",
+        )
+    return parts[0], _known_lookup(key, parts[1])
+
+
+def _known_lookup(key: str, lookup: str) -> str:
+    if lookup in LOOKUPS:
+        return lookup
+    hint = _LOOKUP_HINTS.get(lookup, "")
+    raise _refuse(
+        "unknown_lookup",
+        f"{key}: unknown lookup {lookup!r}; use one of {', '.join(LOOKUPS)}"
+        + (f" ({hint})" if hint else ""),
+    )
+
+
+def _check_column(name: object, known: frozenset[str] | None) -> str:
+    if not isinstance(name, str):
+        raise _refuse(
+            "unsupported_query",
+            f"{name!r} is not a column name; pass column names as str (expressions are "
+            "not supported)",
+        )
+    if known is not None:
+        return _check_known(name, known)
+    if "__" in name:
+        raise _refuse(
+            "unsupported_query",
+            f"{name}: related-field and JSON-path lookups are not supported; use a column "
+            "of this table",
+        )
+    if not _COLUMN.fullmatch(name):
+        raise _refuse(
+            "unknown_column",
+            f"{name!r} is not a column name; column names match ^[a-z][a-z0-9_]{{0,62}}$",
+        )
+    return name
+
+
+def _check_known(name: str, known: frozenset[str]) -> str:
+    allowed = known | IMPLICIT_COLUMNS
+    if name in allowed:
+        return name
+    close = difflib.get_close_matches(name, sorted(allowed), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise _refuse(
+        "unknown_column",
+        f"unknown column {name!r}; {hint}use one of: {', '.join(sorted(allowed))}",
+    )
+
+
+# --- slicing -------------------------------------------------------------------------------
+
+
+def _index(value: object, what: str) -> int:
+    number = operator.index(value) if isinstance(value, SupportsIndex) else -1
+    if isinstance(value, bool) or number < 0:
+        raise _refuse(
+            "invalid_slice",
+            f"{what} must be a non-negative int, got {value!r}; negative indexing needs the "
+            "total: use q.count() for it, or reverse order_by() and take from the front",
+        )
+    return number
+
+
+def _check_per_page(per_page: object, what: str = "per_page") -> int:
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not (
+        1 <= per_page <= MAX_PER_PAGE
+    ):
+        raise _refuse(
+            "invalid_per_page",
+            f"{what} must be an int in 1..{MAX_PER_PAGE}, got {per_page!r}; "
+            f"use a value between 1 and {MAX_PER_PAGE}",
+        )
+    return per_page
+
+
+def _to_columns(value: Iterable[str] | None) -> frozenset[str] | None:
+    return None if value is None else frozenset(value)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class QuerySpec:
+    """An immutable row query: filters, order, projection and a row window.
+
+    Every method returns a new spec; the original never changes. With ``known_columns`` set,
+    each column is checked (plus ``id``, ``created_at``, ``updated_at``) before sending.
+
+    Example::
+
+        >>> base = QuerySpec(known_columns={"status", "priority"})
+        >>> q = base.filter(status="new").order_by("-created_at").slice(slice(0, 10))
+        >>> q
+        <QuerySpec filters=[status=eq.new] order=-created_at,id limit=10>
+        >>> base
+        <QuerySpec filters=[]>
+    """
+
+    conditions: tuple[Condition, ...] = ()
+    order: tuple[str, ...] = ()
+    select: tuple[str, ...] | None = None
+    offset: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    limit: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
+    )
+    known_columns: frozenset[str] | None = attrs.field(default=None, converter=_to_columns)
+
+    # --- building ---
+
+    def filter(self, *groups: object, **lookups: object) -> QuerySpec:
+        """Add AND-ed conditions, one per keyword lookup.
+
+        Example::
+
+            >>> QuerySpec().filter(priority__gte=3, status__in=["new", "open"]).count_params()
+            [('priority', 'gte.3'), ('status', 'in.new,open')]
+        """
+        if groups:
+            raise _refuse(
+                "unsupported_query",
+                "positional filters (Q objects, dicts, OR/NOT groups) cannot be expressed; "
+                "pass keyword lookups, e.g. filter(status='new') or filter(**mapping)",
+            )
+        self._refuse_if_sliced("filter")
+        added = tuple(self._condition(key, value) for key, value in lookups.items())
+        return attrs.evolve(self, conditions=self.conditions + added)
+
+    def order_by(self, *fields: str) -> QuerySpec:
+        """Replace the order; ``-`` means descending, ``id`` is appended on the wire.
+
+        ``order_by()`` with no fields removes the order (rows come in insertion order).
+
+        Example::
+
+            >>> QuerySpec().order_by("-priority", "title").list_params(1, 100)[0]
+            ('sort', '-priority,title,id')
+        """
+        self._refuse_if_sliced("order_by")
+        order: dict[str, str] = {}
+        for field in fields:
+            descending, name = self._order_field(field)
+            order.setdefault(name, f"-{name}" if descending else name)  # first mention wins
+        return attrs.evolve(self, order=tuple(order.values()))
+
+    def only(self, *columns: str) -> QuerySpec:
+        """Fetch only these columns (plus ``id``); ``only()`` with none fetches all again.
+
+        Example::
+
+            >>> QuerySpec().only("title", "status", "title").select
+            ('title', 'status', 'id')
+        """
+        if not columns:
+            return attrs.evolve(self, select=None)
+        names = dict.fromkeys(_check_column(c, self.known_columns) for c in columns)
+        names.setdefault("id")
+        return attrs.evolve(self, select=tuple(names))
+
+    def limit_to(self, count: int) -> QuerySpec:
+        """Keep at most ``count`` rows of the current window (same as ``slice(slice(0, n))``).
+
+        Example::
+
+            >>> QuerySpec().slice(slice(10, 50)).limit_to(5)
+            <QuerySpec filters=[] offset=10 limit=5>
+        """
+        return self._window(0, _index(count, "limit"))
+
+    def slice(self, key: int | builtins.slice) -> QuerySpec:
+        """Narrow the row window like Django: ``q[10:50][5:10]`` is rows 15..19.
+
+        An int ``i`` keeps the one row at ``i`` (``limit=1``). Negative indices and steps
+        other than 1 raise ``invalid_slice``.
+
+        Example::
+
+            >>> QuerySpec().slice(slice(10, 50)).slice(slice(5, 10))
+            <QuerySpec filters=[] offset=15 limit=5>
+        """
+        if not isinstance(key, builtins.slice):
+            start = _index(key, "index")
+            return self._window(start, start + 1)
+        if key.step is not None and (isinstance(key.step, bool) or key.step != 1):
+            raise _refuse(
+                "invalid_slice",
+                f"slice step {key.step!r} is not supported; slice first, then step over the "
+                "list in Python: list(q[a:b])[::step]",
+            )
+        start = 0 if key.start is None else _index(key.start, "slice start")
+        stop = None if key.stop is None else _index(key.stop, "slice stop")
+        return self._window(start, stop)
+
+    # --- compiling ---
+
+    @property
+    def is_sliced(self) -> bool:
+        """Whether a slice or limit narrowed the rows (then filter/order_by are refused)."""
+        return self.offset != 0 or self.limit is not None
+
+    @property
+    def sort(self) -> str | None:
+        """The ``sort`` parameter: the order plus ``id`` for stability; ``None`` when unordered.
+
+        Example::
+
+            >>> QuerySpec().order_by("-id", "title").sort
+            '-id,title'
+        """
+        if not self.order:
+            return None
+        has_id = any(field.lstrip("-") == "id" for field in self.order)
+        return ",".join(self.order if has_id else (*self.order, "id"))
+
+    def count_params(self) -> list[tuple[str, str]]:
+        """Return the query parameters of ``GET …/_count``: the filters only, in order.
+
+        Example::
+
+            >>> QuerySpec().filter(status="new").order_by("title").count_params()
+            [('status', 'eq.new')]
+        """
+        return [condition.param for condition in self.conditions]
+
+    def list_params(self, page: int, per_page: int) -> list[tuple[str, str]]:
+        """Return one list request's parameters: filters, sort, _select, page, per_page.
+
+        ``page`` is omitted when it is 1. Example::
+
+            >>> QuerySpec().filter(done=False).only("title").list_params(page=2, per_page=50)
+            [('done', 'eq.false'), ('_select', 'title,id'), ('page', '2'), ('per_page', '50')]
+        """
+        _check_per_page(per_page)
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise ValueError(f"page must be an int >= 1, got {page!r}")
+        params = self.count_params()
+        if self.sort is not None:
+            params.append(("sort", self.sort))
+        if self.select is not None:
+            params.append(("_select", ",".join(self.select)))
+        if page != 1:
+            params.append(("page", str(page)))
+        params.append(("per_page", str(per_page)))
+        return params
+
+    def count_window(self, total: int) -> int:
+        """Apply the row window to the server's count of matching rows.
+
+        Example::
+
+            >>> QuerySpec().slice(slice(10, 50)).count_window(30)
+            20
+        """
+        remaining = max(0, total - self.offset)
+        return remaining if self.limit is None else min(remaining, self.limit)
+
+    def page_plan(self, max_per_page: int = MAX_PER_PAGE) -> PagePlan:
+        """Plan the list requests that return exactly rows ``[offset, offset + limit)``.
+
+        Unbounded windows page through ``max_per_page`` rows at a time; bounded windows get
+        the ``per_page`` with the fewest requests, then the least over-fetch. For ``first()``
+        or ``exists()`` plan ``spec.slice(0)`` (``per_page=1``); for ``get()`` plan
+        ``spec.limit_to(2)`` (``per_page=2``).
+
+        Example::
+
+            >>> list(QuerySpec().slice(slice(10, 20)).page_plan().requests())
+            [PageRequest(page=2, per_page=10, skip=0, take=10)]
+        """
+        _check_per_page(max_per_page, "max_per_page")
+        if self.limit is None:
+            return PagePlan(start=self.offset, stop=None, per_page=max_per_page)
+        stop = self.offset + self.limit
+        per_page = _best_per_page(self.offset, stop, max_per_page) if self.limit else 1
+        return PagePlan(start=self.offset, stop=stop, per_page=per_page)
+
+    def explain(self, path: str, max_per_page: int = MAX_PER_PAGE) -> str:
+        """Show the first list request this spec sends, as ``GET <path>?<query>``.
+
+        Example::
+
+            >>> QuerySpec().filter(status="new").slice(0).explain("/data/t/app/tickets")
+            'GET /data/t/app/tickets?status=eq.new&per_page=1'
+        """
+        first = next(iter(self.page_plan(max_per_page).requests()), None)
+        if first is None:
+            return f"GET {path} (not sent: the slice is empty)"
+        return explain("GET", path, self.list_params(first.page, first.per_page))
+
+    def __repr__(self) -> str:
+        filters = ", ".join("=".join(condition.param) for condition in self.conditions)
+        parts = [f"filters=[{filters}]"]
+        if self.sort is not None:
+            parts.append(f"order={self.sort}")
+        if self.select is not None:
+            parts.append(f"select={','.join(self.select)}")
+        if self.offset:
+            parts.append(f"offset={self.offset}")
+        if self.limit is not None:
+            parts.append(f"limit={self.limit}")
+        return f"<QuerySpec {' '.join(parts)}>"
+
+    # --- helpers ---
+
+    def _condition(self, key: str, value: object) -> Condition:
+        column, lookup = _split_lookup(key, self.known_columns)
+        column = _check_column(column, self.known_columns)
+        if column in _PARAM_NAMES:
+            raise _refuse(
+                "unsupported_query",
+                f"{key}: a filter on a column named {column!r} collides with the wire's "
+                f"{column!r} parameter; filter on another column (ordering by it works)",
+            )
+        return _build_condition(column, lookup, value)
+
+    def _order_field(self, field: object) -> tuple[bool, str]:
+        if field == "?":
+            raise _refuse(
+                "unsupported_query",
+                "random order ('?') cannot be expressed; fetch the rows and shuffle in Python",
+            )
+        descending = isinstance(field, str) and field.startswith("-")
+        name = field[1:] if isinstance(field, str) and descending else field
+        return descending, _check_column(name, self.known_columns)
+
+    def _refuse_if_sliced(self, verb: str) -> None:
+        if self.is_sliced:
+            raise _refuse(
+                "unsupported_query",
+                f"cannot {verb}() a sliced query: the slice would apply after it, not before; "
+                f"call {verb}() before slicing or limit_to()",
+            )
+
+    def _window(self, low: int, high: int | None) -> QuerySpec:
+        # Django's set_limits on absolute row marks: the new window is inside the old one.
+        old_high = None if self.limit is None else self.offset + self.limit
+        new_high = old_high
+        if high is not None:
+            new_high = self.offset + high if old_high is None else min(old_high, self.offset + high)
+        new_low = self.offset + low if new_high is None else min(new_high, self.offset + low)
+        limit = None if new_high is None else new_high - new_low
+        return attrs.evolve(self, offset=new_low, limit=limit)
+
+
+# --- page plans ----------------------------------------------------------------------------
+
+
+def _best_per_page(start: int, stop: int, max_per_page: int) -> int:
+    """Pick the per_page whose page-aligned cover of ``[start, stop)`` is cheapest.
+
+    Cost = (requests, rows fetched beyond the window, per_page): fewest requests first,
+    then least over-fetch, then the smaller page.
+    """
+
+    def cost(per_page: int) -> tuple[int, int, int]:
+        pages = (stop - 1) // per_page - start // per_page + 1
+        return pages, pages * per_page - (stop - start), per_page
+
+    return min(range(1, max_per_page + 1), key=cost)
+
+
+def _check_plan_per_page(
+    instance: object, attribute: attrs.Attribute[int], value: int
+) -> None:
+    if not 1 <= value <= MAX_PER_PAGE:
+        raise ValueError(f"per_page must be in 1..{MAX_PER_PAGE}, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class PageRequest:
+    """One list request of a plan, and which of its rows belong to the window.
+
+    ``skip`` rows are dropped from the front of the page, then ``take`` rows are kept
+    (``None``: all the rest). Example::
+
+        >>> PageRequest(page=2, per_page=10, skip=3, take=4).pick(list(range(10)))
+        [3, 4, 5, 6]
+    """
+
+    page: int
+    per_page: int = attrs.field(validator=_check_plan_per_page)
+    skip: int
+    take: int | None
+
+    def pick(self, items: Sequence[_T]) -> list[_T]:
+        """Return the rows of this page's ``items`` that belong to the window."""
+        end = None if self.take is None else self.skip + self.take
+        return list(items[self.skip : end])
+
+
+@attrs.frozen(kw_only=True)
+class PagePlan:
+    """The pages to fetch for the row window ``[start, stop)`` (``stop=None``: to the end).
+
+    Page ``p`` with ``per_page`` n covers rows ``[(p - 1) * n, p * n)``. The I/O layer steps
+    through :meth:`requests` and stops when :meth:`stops_after` says so::
+
+        for request in plan.requests():
+            body = send(spec.list_params(request.page, request.per_page))
+            yield from request.pick(body["items"])
+            if plan.stops_after(request, len(body["items"]), body["has_more"]):
+                break
+
+    Example::
+
+        >>> [r.page for r in PagePlan(start=0, stop=250, per_page=100).requests()]
+        [1, 2, 3]
+    """
+
+    start: int = attrs.field(validator=attrs.validators.ge(0))
+    stop: int | None
+    per_page: int = attrs.field(validator=_check_plan_per_page)
+
+    @property
+    def first_page(self) -> int:
+        """The 1-based page holding row ``start``."""
+        return self.start // self.per_page + 1
+
+    @property
+    def last_page(self) -> int | None:
+        """The page holding the window's last row; ``None`` when unbounded."""
+        if self.stop is None:
+            return None
+        return (self.stop - 1) // self.per_page + 1
+
+    @property
+    def request_count(self) -> int | None:
+        """Requests for the whole window (fewer if rows run out); ``None`` when unbounded."""
+        if self.stop is None:
+            return None
+        if self.stop <= self.start:
+            return 0
+        return (self.stop - 1) // self.per_page + 2 - self.first_page
+
+    def requests(self) -> Iterator[PageRequest]:
+        """Yield the requests in page order; endless when unbounded (stop on a short page)."""
+        if self.stop is not None and self.stop <= self.start:
+            return
+        page = self.first_page
+        while self.stop is None or (page - 1) * self.per_page < self.stop:
+            low = (page - 1) * self.per_page
+            skip = max(0, self.start - low)
+            take = None if self.stop is None else min(self.stop, low + self.per_page) - low - skip
+            assert 1 <= self.per_page <= MAX_PER_PAGE  # noqa: S101  # invariant of the plan
+            yield PageRequest(page=page, per_page=self.per_page, skip=skip, take=take)
+            page += 1
+
+    def stops_after(self, request: PageRequest, received: int, has_more: bool) -> bool:
+        """Whether no request follows ``request``, given its item count and ``has_more``."""
+        return not has_more or received < request.per_page or request.page == self.last_page
+
+
+# --- query strings -------------------------------------------------------------------------
+
+
+def format_query_string(params: Sequence[tuple[str, str]]) -> str:
+    """Percent-encode ``params`` exactly as httpx 0.28 puts them on the wire.
+
+    httpx groups repeated names at their first position and encodes with ``quote_plus``
+    (space as ``+``). Example::
+
+        >>> format_query_string([("a", "eq.x y"), ("b", "in.1,2"), ("a", "ne.z")])
+        'a=eq.x+y&a=ne.z&b=in.1%2C2'
+    """
+    grouped: dict[str, list[str]] = {}
+    for name, value in params:
+        grouped.setdefault(name, []).append(value)
+    return urlencode([(name, value) for name, values in grouped.items() for value in values])
+
+
+def explain(method: str, path: str, params: Sequence[tuple[str, str]]) -> str:
+    """One request as text: ``METHOD path?query`` (no ``?`` without parameters).
+
+    Example::
+
+        >>> explain("GET", "/data/t/crm/tickets", [("status", "eq.new"), ("per_page", "10")])
+        'GET /data/t/crm/tickets?status=eq.new&per_page=10'
+    """
+    query = format_query_string(params)
+    return f"{method.upper()} {path}?{query}" if query else f"{method.upper()} {path}"

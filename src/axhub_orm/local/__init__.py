@@ -1,0 +1,40 @@
+"""The local AX Hub emulator: an ASGI app over SQLite, a background server, a sync transport.
+
+Example::
+
+    from axhub_orm.local import LocalAxHub
+
+    with LocalAxHub() as local:
+        print(local.base_url, local.tenant_slug)
+        with local.client() as hub:
+            hub.me()
+
+``axhub-orm serve`` runs the same server in the foreground (see :func:`serve`).
+Serving over a socket needs the ``local`` extra (uvicorn).
+"""
+
+from __future__ import annotations
+
+from ._app import EmulatorApp
+from ._cli import serve
+from ._server import LocalAxHub, LocalUser
+from ._store import Store
+from ._transport import SyncASGITransport
+
+__all__ = [
+    "EmulatorApp",
+    "LocalAxHub",
+    "LocalUser",
+    "Store",
+    "SyncASGITransport",
+    "create_app",
+    "serve",
+]
+
+
+def create_app(db: str | None = None, *, rate_limit: float | None = None) -> EmulatorApp:
+    """Build the emulator's ASGI app over a new :class:`Store` (``db=None``: in memory).
+
+    Close it with ``app.store.close()`` when done.
+    """
+    return EmulatorApp(Store(db), rate_limit=rate_limit)

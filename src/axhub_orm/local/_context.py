@@ -1,0 +1,133 @@
+"""What a handler receives (:class:`Ctx`) and returns (:class:`Reply`), plus shared checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import ApiError, field_error
+from ._filters import Paging, parse_paging
+from ._store import Store
+
+__all__ = [
+    "Ctx", "Handler", "Reply", "canonical_uuid", "is_uuid", "page_envelope", "string_field",
+    "unknown_fields",
+]
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@dataclass
+class Reply:
+    """A handler's answer: status and JSON body (``None`` for an empty 204)."""
+
+    status: int
+    body: Any = None
+
+
+@dataclass
+class Ctx:
+    """One authenticated request, as seen by a handler."""
+
+    store: Store
+    user_id: str
+    params: Mapping[str, str]
+    query: Sequence[tuple[str, str]] = ()
+    body: bytes = b""
+    _parsed: Any = field(default=None, repr=False)
+
+    def json(self) -> Any:
+        """The request body parsed as JSON (``None`` when empty); 400 when malformed."""
+        if not self.body:
+            return None
+        if self._parsed is None:
+            try:
+                self._parsed = json.loads(self.body.decode("utf-8"), parse_constant=_no_constant)
+            except (ValueError, RecursionError):
+                raise ApiError("invalid_format", "the request body is not valid JSON") from None
+        return self._parsed
+
+    def object(self) -> dict[str, Any]:
+        """The request body, which must be a JSON object."""
+        value = self.json()
+        if not isinstance(value, dict):
+            raise ApiError("invalid_value", "the request body must be a JSON object")
+        return value
+
+    def paging(self) -> Paging:
+        """Validated ``page``/``per_page`` of the query string."""
+        return parse_paging(self.query)
+
+    def query_value(self, name: str) -> str | None:
+        """The last value of query parameter ``name``."""
+        values = [v for k, v in self.query if k == name]
+        return values[-1] if values else None
+
+
+Handler = Callable[[Ctx], Reply]
+
+
+def _no_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+def is_uuid(text: str) -> bool:
+    """Whether ``text`` is a hyphenated UUID."""
+    return bool(_UUID.fullmatch(text))
+
+
+def canonical_uuid(text: str) -> str:
+    """The lowercase form of a hyphenated UUID."""
+    return str(uuid.UUID(text))
+
+
+def page_envelope(items: list[Any], paging: Paging) -> dict[str, Any]:
+    """``{items, page, per_page, has_more}`` from a page fetched with one probe row."""
+    return {
+        "items": items[: paging.per_page],
+        "page": paging.page,
+        "per_page": paging.per_page,
+        "has_more": len(items) > paging.per_page,
+    }
+
+
+def unknown_fields(body: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """400 ``invalid_value`` naming every body key outside ``allowed``."""
+    extra = sorted(k for k in body if k not in allowed)
+    if extra:
+        raise ApiError(
+            "invalid_value",
+            "unknown fields in the request body",
+            fields=[{"name": k[:100], "code": "invalid_value", "message": "unknown field"}
+                    for k in extra],
+        )
+
+
+def string_field(
+    body: Mapping[str, Any], name: str, *, required: bool = False, max_len: int = 1000
+) -> str | None:
+    """A string body field: ``required`` when missing, ``invalid_value`` when not a string."""
+    if name not in body or body[name] is None:
+        if required:
+            raise field_error("required", name, f"{name} is required")
+        return None
+    value = body[name]
+    if not isinstance(value, str):
+        raise field_error("invalid_value", name, f"{name} must be a string")
+    if len(value.encode("utf-8", "replace")) > max_len:
+        raise field_error("too_long", name, f"{name} is longer than {max_len} bytes")
+    if "\x00" in value or _has_surrogate(value):
+        raise field_error("invalid_value", name, f"{name} contains invalid characters")
+    return value
+
+
+def _has_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

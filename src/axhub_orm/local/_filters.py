@@ -1,0 +1,224 @@
+"""Compile the row-list query grammar (§9.1) to SQL fragments with bound values.
+
+Only names found in the table's column map reach SQL text, and they are quoted by
+:func:`quote_ident`; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ._errors import ApiError, field_error
+from ._types import ORDERABLE_TYPES, ColumnDef, parse_literal, quote_ident
+
+__all__ = [
+    "Paging", "RowQuery", "compile_row_query", "compile_select", "like_match", "parse_paging",
+]
+
+RESERVED_PARAMS = frozenset({"sort", "_select", "page", "per_page"})
+_OPS = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+_ALL_OPS = frozenset(_OPS) | {"like", "in"}
+_DIGITS = re.compile(r"[0-9]{1,12}")
+_MAX_IN = 1000
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10**9
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A validated page request: 1-based ``page`` and the ``per_page`` actually used."""
+
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def offset(self) -> int:
+        """The row offset of the first row of the page."""
+        return (self.page - 1) * self.per_page
+
+
+@dataclass
+class RowQuery:
+    """A compiled row list: WHERE fragments and values, ORDER BY text, projection, paging."""
+
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    filter_count: int = 0
+    order_by: str = '"_rowid" ASC'
+    select: tuple[str, ...] | None = None
+    paging: Paging = field(default_factory=Paging)
+
+    def where_sql(self) -> str:
+        """The ``WHERE …`` clause (empty when there is no condition)."""
+        return f" WHERE {' AND '.join(self.where)}" if self.where else ""
+
+
+def _single(pairs: Sequence[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in pairs if k == name]
+    if len(values) > 1:
+        raise field_error("invalid_value", name, f"{name} may be given only once")
+    return values[0] if values else None
+
+
+def parse_paging(pairs: Sequence[tuple[str, str]]) -> Paging:
+    """Validate ``page`` and ``per_page`` (§13.3): default 20, clamp at 100, reject < 1."""
+    page_text = _single(pairs, "page")
+    per_page_text = _single(pairs, "per_page")
+    page = 1
+    per_page = DEFAULT_PER_PAGE
+    if page_text is not None:
+        if not _DIGITS.fullmatch(page_text) or not 1 <= int(page_text) <= MAX_PAGE:
+            raise field_error("invalid_value", "page", f"page must be an integer in 1..{MAX_PAGE}")
+        page = int(page_text)
+    if per_page_text is not None:
+        if not re.fullmatch(r"[0-9]{1,30}", per_page_text) or int(per_page_text) < 1:
+            raise field_error("invalid_value", "per_page", "per_page must be an integer >= 1")
+        per_page = min(int(per_page_text), MAX_PER_PAGE)
+    return Paging(page, per_page)
+
+
+def _unknown_column(name: str) -> ApiError:
+    return field_error("invalid_value", name, f"unknown column {name[:64]!r}")
+
+
+def _column(columns: Mapping[str, ColumnDef], name: str) -> ColumnDef:
+    column = columns.get(name)
+    if column is None:
+        raise _unknown_column(name)
+    return column
+
+
+def _compile_filter(column: ColumnDef, raw: str, query: RowQuery) -> None:
+    op, dot, text = raw.partition(".")
+    if not dot or op not in _ALL_OPS:
+        raise field_error(
+            "invalid_format", column.name, "a filter must be op.value with op one of "
+            "eq ne gt gte lt lte like in",
+        )
+    ident = quote_ident(column.name)
+    if op in ("eq", "ne") and text == "null":
+        query.where.append(f"{ident} IS {'NOT ' if op == 'ne' else ''}NULL")
+    elif op in _OPS:
+        if op not in ("eq", "ne") and column.type not in ORDERABLE_TYPES:
+            raise field_error("invalid_value", column.name, f"{op} does not apply to jsonb")
+        query.where.append(f"{ident} {_OPS[op]} ?")
+        query.params.append(parse_literal(column.type, text, column.name))
+    elif op == "like":
+        if column.type != "text":
+            raise field_error("invalid_value", column.name, "like applies to text columns only")
+        _like_program(parse_literal("text", text, column.name), column.name)
+        query.where.append(f"ax_like({ident}, ?)")
+        query.params.append(text)
+    else:
+        items = text.split(",")
+        if len(items) > _MAX_IN:
+            raise field_error("invalid_value", column.name, f"in takes at most {_MAX_IN} values")
+        values = [parse_literal(column.type, item, column.name) for item in items]
+        query.where.append(f"{ident} IN ({', '.join('?' * len(values))})")
+        query.params.extend(values)
+    query.filter_count += 1
+
+
+def _compile_sort(columns: Mapping[str, ColumnDef], text: str) -> str:
+    parts: list[str] = []
+    for item in text.split(","):
+        descending = item.startswith("-")
+        column = _column(columns, item[1:] if descending else item)
+        if column.type not in ORDERABLE_TYPES:
+            raise field_error("invalid_value", column.name, "cannot sort by a jsonb column")
+        direction = "DESC NULLS FIRST" if descending else "ASC NULLS LAST"
+        parts.append(f"{quote_ident(column.name)} {direction}")
+    parts.append('"_rowid" ASC')
+    return ", ".join(parts)
+
+
+def compile_select(columns: Mapping[str, ColumnDef], text: str) -> tuple[str, ...]:
+    """Validate a ``_select`` list against ``columns``; return the names, first wins."""
+    names: list[str] = []
+    for item in text.split(","):
+        name = _column(columns, item).name
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def compile_row_query(
+    pairs: Sequence[tuple[str, str]], columns: Mapping[str, ColumnDef]
+) -> RowQuery:
+    """Compile the query pairs of a row list or count against the table's ``columns``.
+
+    ``columns`` maps every column name (implicit ones included) to its definition.
+    """
+    query = RowQuery(paging=parse_paging(pairs))
+    sort = _single(pairs, "sort")
+    if sort is not None:
+        query.order_by = _compile_sort(columns, sort)
+    select = _single(pairs, "_select")
+    if select is not None:
+        query.select = compile_select(columns, select)
+    for key, value in pairs:
+        if key not in RESERVED_PARAMS:
+            _compile_filter(_column(columns, key), value, query)
+    return query
+
+
+# --- LIKE matching ---------------------------------------------------------------------
+# A case-sensitive LIKE with ``\`` escapes, registered as the SQL function ``ax_like``.
+# Matching is iterative (no regex backtracking), O(len(value) * len(pattern)) at worst.
+
+_ANY = -1  # ``_``: any single character
+_STAR = -2  # ``%``: any run of characters
+
+
+@lru_cache(maxsize=256)
+def _like_program(pattern: str, name: str = "like") -> tuple[int | str, ...]:
+    program: list[int | str] = []
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, None)
+            if escaped is None:
+                raise field_error("invalid_value", name, "a like pattern cannot end with \\")
+            program.append(escaped)
+        elif char == "%":
+            if not program or program[-1] != _STAR:
+                program.append(_STAR)
+        elif char == "_":
+            program.append(_ANY)
+        else:
+            program.append(char)
+    return tuple(program)
+
+
+def like_match(value: str | None, pattern: str | None) -> int | None:
+    """SQL ``value LIKE pattern ESCAPE '\\'``, case-sensitive; NULL in, NULL out."""
+    if value is None or pattern is None:
+        return None
+    try:
+        program = _like_program(pattern)
+    except ApiError:
+        return 0
+    v = p = 0
+    star_p, star_v = -1, 0
+    while v < len(value):
+        if p < len(program) and program[p] != _STAR and (
+            program[p] == _ANY or program[p] == value[v]
+        ):
+            v += 1
+            p += 1
+        elif p < len(program) and program[p] == _STAR:
+            star_p, star_v = p, v
+            p += 1
+        elif star_p >= 0:
+            star_v += 1
+            v, p = star_v, star_p + 1
+        else:
+            return 0
+    while p < len(program) and program[p] == _STAR:
+        p += 1
+    return int(p == len(program))

@@ -1,0 +1,273 @@
+"""The eight column types: validation and conversion between JSON, query text and SQLite.
+
+Storage formats (one per type, so comparisons in SQL follow the type's order):
+
+=============  ==============  ==================================================
+type           SQLite          stored value
+=============  ==============  ==================================================
+text           TEXT            the string
+int, bigint    INTEGER         the integer (32-bit / 64-bit range checked)
+float          REAL            a finite float
+bool           INTEGER         0 or 1
+timestamptz    TEXT            ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (sorts in time order)
+uuid           TEXT            lowercase canonical form
+jsonb          TEXT            canonical JSON (sorted keys, no spaces)
+=============  ==============  ==================================================
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from ._errors import ApiError, field_error
+
+__all__ = [
+    "COLUMN_TYPES",
+    "IMPLICIT_COLUMNS",
+    "IMPLICIT_NAMES",
+    "ORDERABLE_TYPES",
+    "SQL_AFFINITY",
+    "ColumnDef",
+    "canonical_json",
+    "check_text",
+    "format_timestamp",
+    "from_db",
+    "parse_literal",
+    "quote_ident",
+    "to_db",
+    "utc_now",
+]
+
+COLUMN_TYPES: tuple[str, ...] = (
+    "text", "int", "bigint", "float", "bool", "timestamptz", "uuid", "jsonb",
+)
+
+SQL_AFFINITY: Mapping[str, str] = {
+    "text": "TEXT", "int": "INTEGER", "bigint": "INTEGER", "float": "REAL",
+    "bool": "INTEGER", "timestamptz": "TEXT", "uuid": "TEXT", "jsonb": "TEXT",
+}
+
+#: Types that accept ``gt gte lt lte`` and sorting (everything but jsonb).
+ORDERABLE_TYPES: frozenset[str] = frozenset(COLUMN_TYPES) - {"jsonb"}
+
+_INT_RANGES: Mapping[str, tuple[int, int]] = {
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,20}")
+_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_MAX_JSON_DEPTH = 64
+
+
+def _bad(name: str, expected: str) -> ApiError:
+    return field_error("invalid_value", name, f"column {name[:64]!r} expects {expected}")
+
+
+def check_text(value: str, name: str) -> str:
+    """Reject strings PostgreSQL cannot store: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise field_error("invalid_value", name, "text cannot contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise field_error("invalid_value", name, "text is not valid Unicode") from None
+    return value
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Render an aware datetime as RFC 3339 UTC with six fractional digits and ``Z``."""
+    d = moment.astimezone(timezone.utc)
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
+        f"{d.second:02d}.{d.microsecond:06d}Z"
+    )
+
+
+def utc_now() -> str:
+    """The current time in the stored timestamp format."""
+    return format_timestamp(datetime.now(timezone.utc))
+
+
+def _check_json(value: Any, name: str, depth: int = 0) -> None:
+    if depth > _MAX_JSON_DEPTH:
+        raise _bad(name, f"JSON nested at most {_MAX_JSON_DEPTH} levels")
+    if isinstance(value, str):
+        check_text(value, name)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise _bad(name, "finite numbers")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, name)
+            _check_json(item, name, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, name, depth + 1)
+
+
+def canonical_json(value: Any, name: str) -> str:
+    """Validate a JSON value for a jsonb column and render it canonically."""
+    _check_json(value, name)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _int(value: Any, ctype: str, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(name, "an integer")
+    low, high = _INT_RANGES[ctype]
+    if not low <= value <= high:
+        raise _bad(name, f"an integer in [{low}, {high}]")
+    return value
+
+
+def _float(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(name, "a number")
+    try:
+        result = float(value)
+    except OverflowError:
+        raise _bad(name, "a finite number") from None
+    if not math.isfinite(result):
+        raise _bad(name, "a finite number")
+    return result
+
+
+def _timestamp(value: Any, name: str) -> str:
+    if not isinstance(value, str) or len(value) > 64:
+        raise _bad(name, "an RFC 3339 timestamp string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _bad(name, "an RFC 3339 timestamp string") from None
+    if moment.tzinfo is None:
+        raise _bad(name, "a timestamp with a UTC offset")
+    try:
+        return format_timestamp(moment)
+    except OverflowError:
+        raise _bad(name, "a timestamp in range") from None
+
+
+def _uuid(value: Any, name: str) -> str:
+    if not isinstance(value, str) or len(value) > 64:
+        raise _bad(name, "a UUID string")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise _bad(name, "a UUID string") from None
+
+
+def to_db(ctype: str, value: Any, name: str) -> Any:
+    """Convert a JSON value sent for column ``name`` of type ``ctype`` to its stored form.
+
+    ``None`` passes through (nullability is checked by the caller).
+    """
+    if value is None:
+        return None
+    if ctype == "text":
+        if not isinstance(value, str):
+            raise _bad(name, "a string")
+        return check_text(value, name)
+    if ctype in _INT_RANGES:
+        return _int(value, ctype, name)
+    if ctype == "float":
+        return _float(value, name)
+    if ctype == "bool":
+        if not isinstance(value, bool):
+            raise _bad(name, "a boolean")
+        return int(value)
+    if ctype == "timestamptz":
+        return _timestamp(value, name)
+    if ctype == "uuid":
+        return _uuid(value, name)
+    return canonical_json(value, name)
+
+
+def from_db(ctype: str, stored: Any) -> Any:
+    """Convert a stored value back to its JSON form."""
+    if stored is None:
+        return None
+    if ctype == "bool":
+        return bool(stored)
+    if ctype == "float":
+        return float(stored)
+    if ctype == "jsonb":
+        return json.loads(stored)
+    return stored
+
+
+def parse_literal(ctype: str, text: str, name: str) -> Any:
+    """Parse query or default text (``"42"``, ``"true"``, JSON text, …) into the stored form."""
+    if ctype == "text":
+        return check_text(text, name)
+    if ctype in _INT_RANGES:
+        if not _INT_TEXT.fullmatch(text):
+            raise _bad(name, "an integer")
+        return _int(int(text), ctype, name)
+    if ctype == "float":
+        if not _FLOAT_TEXT.fullmatch(text) or len(text) > 64:
+            raise _bad(name, "a number")
+        return _float(float(text), name)
+    if ctype == "bool":
+        if text not in ("true", "false"):
+            raise _bad(name, "true or false")
+        return int(text == "true")
+    if ctype in ("timestamptz", "uuid"):
+        return to_db(ctype, text, name)
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise _bad(name, "JSON text") from None
+    return canonical_json(value, name)
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+_IDENT = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+
+
+class ColumnDef:
+    """A column of an app table: name, type, nullability and default literal."""
+
+    __slots__ = ("default", "name", "nullable", "type")
+
+    def __init__(self, name: str, ctype: str, nullable: bool = True, default: str | None = None):
+        self.name = name
+        self.type = ctype
+        self.nullable = nullable
+        self.default = default
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form ``{name, type, nullable, default}`` (§13.9)."""
+        return {
+            "name": self.name, "type": self.type, "nullable": self.nullable,
+            "default": self.default,
+        }
+
+    def __repr__(self) -> str:
+        return f"ColumnDef({self.name!r}, {self.type!r}, nullable={self.nullable!r})"
+
+
+#: The columns every table has, maintained by the store.
+IMPLICIT_COLUMNS: tuple[ColumnDef, ...] = (
+    ColumnDef("id", "uuid", False),
+    ColumnDef("created_at", "timestamptz", False),
+    ColumnDef("updated_at", "timestamptz", False),
+)
+IMPLICIT_NAMES: frozenset[str] = frozenset(c.name for c in IMPLICIT_COLUMNS)
+
+
+def quote_ident(name: str) -> str:
+    """Double-quote an identifier that was already validated; refuse anything else.
+
+    This is the last line of defence: only ``[a-z_][a-z0-9_]*`` names ever reach SQL text.
+    """
+    if not _IDENT.fullmatch(name):
+        raise ValueError("refusing to quote an unvalidated identifier")
+    return f'"{name}"'

@@ -1,0 +1,215 @@
+"""The lazy row query: ``table.rows.filter(...).order_by(...)`` sends nothing until consumed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, overload
+
+from ..._errors import (
+    DoesNotExist,
+    FilterRequiredError,
+    MultipleObjectsReturned,
+    NotFoundError,
+    ValidationError,
+)
+from ..._http import prepare
+from ..._query import PagePlan, QuerySpec
+from .row import AsyncRow
+
+if TYPE_CHECKING:
+    from .table import AsyncTable
+
+__all__ = ["AsyncRowQuery"]
+
+_LIST = "schemaGetDataByTenantSlugByAppSlugByTable"
+_COUNT = "schemaGetDataByTenantSlugByAppSlugByTableCount"
+
+
+class AsyncRowQuery:
+    """An immutable, lazy query over a table's rows; every chained call returns a new query.
+
+    Nothing is sent until a terminal operation: ``async for``, ``all()``, ``count()``,
+    ``exists()``, ``first()``, ``get()``, ``pages()`` or awaiting ``q[i]``.
+
+    Example::
+
+        q = table.rows.filter(status="new", priority__gte=3).order_by("-created_at")
+        n = await q.count()                   # GET …/_count?status=eq.new&priority=gte.3
+        async for row in q[:10]:
+            print(row["title"])
+    """
+
+    DoesNotExist = DoesNotExist
+    MultipleObjectsReturned = MultipleObjectsReturned
+
+    __slots__ = ("_spec", "_table")
+
+    def __init__(self, table: AsyncTable, spec: QuerySpec) -> None:
+        self._table = table
+        self._spec = spec
+
+    @classmethod
+    def _root(cls, table: AsyncTable) -> AsyncRowQuery:
+        known = table.column_names if table.column_defs else None
+        return cls(table, QuerySpec(known_columns=known))
+
+    @property
+    def spec(self) -> QuerySpec:
+        """The immutable query value behind this query."""
+        return self._spec
+
+    def _with(self, spec: QuerySpec) -> AsyncRowQuery:
+        return type(self)(self._table, spec)
+
+    # -- building (no request) ---------------------------------------------------------------
+    def filter(self, *args: object, **lookups: object) -> AsyncRowQuery:
+        """AND more conditions: ``filter(status="new", priority__gte=3)``."""
+        return self._with(self._spec.filter(*args, **lookups))
+
+    def order_by(self, *fields: str) -> AsyncRowQuery:
+        """Order by columns, ``-`` for descending; replaces an earlier order."""
+        return self._with(self._spec.order_by(*fields))
+
+    def only(self, *columns: str) -> AsyncRowQuery:
+        """Fetch only these columns (plus ``id``)."""
+        return self._with(self._spec.only(*columns))
+
+    def limit(self, count: int) -> AsyncRowQuery:
+        """At most ``count`` rows."""
+        return self._with(self._spec.limit_to(count))
+
+    @overload
+    def __getitem__(self, key: slice) -> AsyncRowQuery: ...
+
+    @overload
+    def __getitem__(self, key: int) -> Coroutine[Any, Any, AsyncRow]: ...
+
+    def __getitem__(self, key: int | slice) -> AsyncRowQuery | Coroutine[Any, Any, AsyncRow]:
+        """``q[a:b]`` is a new query; ``q[i]`` fetches the i-th row (IndexError if none)."""
+        if isinstance(key, slice):
+            return self._with(self._spec.slice(key))
+        return self._at(self._spec.slice(key))
+
+    async def _at(self, spec: QuerySpec) -> AsyncRow:
+        rows = await self._with(spec).all()
+        if not rows:
+            raise IndexError("query index out of range")
+        return rows[0]
+
+    # -- introspection -----------------------------------------------------------------------
+    def _list_path(self, operation_id: str = _LIST) -> str:
+        return prepare(operation_id, self._table._data_path()).path
+
+    def explain(self) -> str:
+        """The first request this query will send: ``GET /data/…?status=eq.new&per_page=100``."""
+        return self._spec.explain(self._list_path())
+
+    def __repr__(self) -> str:
+        try:
+            return f"<{type(self).__name__} {self.explain()}>"
+        except ValidationError:
+            return f"<{type(self).__name__} {self._table.name} {self._spec!r}>"
+
+    # -- terminal operations -----------------------------------------------------------------
+    async def _fetch(self, page: int, per_page: int) -> tuple[list[Any], bool]:
+        data = await self._send(_LIST, self._spec.list_params(page, per_page))
+        return list(data.get("items") or []), bool(data.get("has_more"))
+
+    async def _send(self, operation_id: str, params: list[tuple[str, str]]) -> Mapping[str, Any]:
+        try:
+            result: Mapping[str, Any] = await self._table._hub._call(
+                operation_id, path_params=self._table._data_path(), query=params
+            )
+        except ValidationError as exc:
+            if exc.code == "required" and any(f.get("name") == "where" for f in exc.fields):
+                raise FilterRequiredError.from_backend(exc, self._table.name) from exc
+            raise
+        return result
+
+    def _row(self, data: Mapping[str, Any]) -> AsyncRow:
+        return AsyncRow._load(self._table, data)
+
+    async def _pages(self, plan: PagePlan) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
+        for request in plan.requests():
+            items, has_more = await self._fetch(request.page, request.per_page)
+            yield request.page, [self._row(item) for item in request.pick(items)]
+            if plan.stops_after(request, len(items), has_more):
+                return
+
+    async def pages(self) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
+        """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
+        async for page in self._pages(self._spec.page_plan()):
+            yield page
+
+    async def __aiter__(self) -> AsyncIterator[AsyncRow]:
+        async for _, rows in self._pages(self._spec.page_plan()):
+            for row in rows:
+                yield row
+
+    async def all(self) -> list[AsyncRow]:
+        """Every row of the query, as a list."""
+        return [row async for row in self]
+
+    async def count(self) -> int:
+        """How many rows match (one ``_count`` request; never lists rows)."""
+        data = await self._send(_COUNT, self._spec.count_params())
+        return self._spec.count_window(int(data.get("count") or 0))
+
+    async def first(self) -> AsyncRow | None:
+        """The first row, or ``None`` (one request with ``per_page=1``)."""
+        rows = await self._with(self._spec.slice(0)).all()
+        return rows[0] if rows else None
+
+    async def exists(self) -> bool:
+        """Whether any row matches (one request with ``per_page=1``)."""
+        return await self.first() is not None
+
+    async def get(self, row_id: str | None = None, /, **lookups: object) -> AsyncRow:
+        """Exactly one row: by id (one GET) or by lookups (one list with ``per_page=2``).
+
+        Raises :attr:`DoesNotExist` or :attr:`MultipleObjectsReturned`.
+        """
+        if row_id is not None:
+            return await self._get_by_id(row_id, lookups)
+        rows = await self.filter(**lookups)._with_limit_two().all()
+        if not rows:
+            raise DoesNotExist(
+                f"no row of {self._table.name} matches {self._spec!r}", code="not_found"
+            )
+        if len(rows) > 1:
+            raise MultipleObjectsReturned(
+                f"more than one row of {self._table.name} matches; add filters",
+                code="multiple_objects_returned",
+            )
+        return rows[0]
+
+    def _with_limit_two(self) -> AsyncRowQuery:
+        return self._with(self._spec.limit_to(2))
+
+    async def _get_by_id(self, row_id: str, lookups: Mapping[str, object]) -> AsyncRow:
+        if lookups:
+            raise ValidationError("get() takes a row id or lookups, not both", code="invalid_value")
+        try:
+            data = await self._table._hub._call(
+                "schemaGetDataByTenantSlugByAppSlugByTableById",
+                path_params={**self._table._data_path(), "id": row_id},
+            )
+        except NotFoundError as exc:
+            raise DoesNotExist(
+                f"row {row_id} of {self._table.name} does not exist (or is not yours)",
+                code=exc.code,
+                status=exc.status,
+                request_id=exc.request_id,
+            ) from exc
+        return self._row(data)
+
+    # -- writing -----------------------------------------------------------------------------
+    def new(self, **values: Any) -> AsyncRow:
+        """A new, unsaved row of the table; ``save()`` inserts it."""
+        return AsyncRow(self._table, values)
+
+    async def create(self, **values: Any) -> AsyncRow:
+        """Insert a row (one POST) and return it as stored."""
+        row = self.new(**values)
+        await row.save()
+        return row

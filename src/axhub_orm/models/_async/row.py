@@ -1,0 +1,192 @@
+"""Rows: mutable mappings of column name to value, with the user's names untouched."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping, MutableMapping
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ..._errors import StateError, ValidationError
+from .._base import EntityState, parse_timestamp
+
+if TYPE_CHECKING:
+    from .table import AsyncTable
+
+__all__ = ["AsyncRow", "encode_value"]
+
+READ_ONLY = frozenset({"id", "created_at", "updated_at"})
+
+
+def encode_value(value: Any) -> Any:
+    """Convert a Python value to JSON for a row body (datetimes as RFC 3339 UTC, UUIDs as text)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValidationError(
+                f"naive datetime {value!r}: make it timezone-aware (e.g. tzinfo=timezone.utc)",
+                code="invalid_value",
+            )
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def _own(value: Any) -> Any:
+    # Nested jsonb values are copied so in-place edits are seen against the snapshot.
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
+
+
+class AsyncRow(MutableMapping[str, Any]):
+    """One row: ``row["status"] = "done"; await row.save()`` PATCHes just ``status``.
+
+    Keys are the column names exactly as declared; ``id``, ``created_at`` and ``updated_at``
+    are read-only. Methods never shadow columns: a column named ``save`` is ``row["save"]``.
+
+    Example::
+
+        row = await table.rows.create(title="hello", status="new")
+        row["status"] = "done"
+        await row.save()
+    """
+
+    __slots__ = ("_data", "_snapshot", "_state", "_table")
+
+    def __init__(
+        self, table: AsyncTable, data: Mapping[str, Any], *, state: EntityState = EntityState.NEW
+    ) -> None:
+        self._table = table
+        self._state = state
+        self._snapshot: dict[str, Any] = dict(data) if state is EntityState.PERSISTED else {}
+        self._data: dict[str, Any] = {k: _own(v) for k, v in data.items()}
+
+    @classmethod
+    def _load(cls, table: AsyncTable, data: Mapping[str, Any]) -> AsyncRow:
+        return cls(table, data, state=EntityState.PERSISTED)
+
+    def _take(self, data: Mapping[str, Any]) -> None:
+        self._snapshot = dict(data)
+        self._data = {k: _own(v) for k, v in data.items()}
+        self._state = EntityState.PERSISTED
+
+    # -- mapping protocol -------------------------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in READ_ONLY:
+            raise ValidationError(f"row column {key!r} is read-only", code="not_allowed")
+        self._data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise ValidationError(
+            f"cannot remove column {key!r} from a row; set it to None to clear the value",
+            code="not_allowed",
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        ident = f"{str(self.id)[:8]}…" if self.id else "new"
+        dirty = sorted(self.changes) if self._state is EntityState.PERSISTED else sorted(self._data)
+        state = "" if self._state is EntityState.PERSISTED else f" state={self._state.value}"
+        return (
+            f"<{type(self).__name__} {self._table.name}/{ident} dirty={set(dirty) or '{}'}{state}>"
+        )
+
+    # -- read-only metadata -----------------------------------------------------------------
+    @property
+    def id(self) -> str | None:
+        """The row id (``None`` until saved)."""
+        value = self._data.get("id")
+        return None if value is None else str(value)
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the row was created (timezone-aware)."""
+        return parse_timestamp(self._data.get("created_at"))
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """When the row was last updated (timezone-aware)."""
+        return parse_timestamp(self._data.get("updated_at"))
+
+    @property
+    def table(self) -> AsyncTable:
+        """The table this row belongs to."""
+        return self._table
+
+    @property
+    def state(self) -> EntityState:
+        """``NEW``, ``PERSISTED`` or ``DELETED``."""
+        return self._state
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """The columns changed since the row was loaded, with their new values."""
+        snap = self._snapshot
+        return {k: v for k, v in self._data.items() if k not in snap or snap[k] != v}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain (deep) copy of the row's values."""
+        return copy.deepcopy(self._data)
+
+    # -- verbs ------------------------------------------------------------------------------
+    def _path(self, verb: str) -> dict[str, str]:
+        if self._state is EntityState.NEW:
+            raise StateError(f"cannot {verb}() a new row: save() it first", code="not_saved")
+        return {**self._table._data_path(), "id": str(self.id)}
+
+    async def save(self) -> dict[str, Any]:
+        """Insert a new row (one POST) or PATCH the changed columns; returns what was sent."""
+        if self._state is EntityState.DELETED:
+            raise StateError(
+                "cannot save() a deleted row; create a new one", code="already_deleted"
+            )
+        hub = self._table._hub
+        if self._state is EntityState.NEW:
+            body = {k: encode_value(v) for k, v in self._data.items()}
+            self._take(
+                await hub._call(
+                    "schemaPostDataByTenantSlugByAppSlugByTable",
+                    path_params=self._table._data_path(),
+                    body=body,
+                )
+            )
+            return body
+        body = {k: encode_value(v) for k, v in self.changes.items()}
+        if body:
+            self._take(
+                await hub._call(
+                    "schemaPatchDataByTenantSlugByAppSlugByTableById",
+                    path_params=self._path("save"),
+                    body=body,
+                )
+            )
+        return body
+
+    async def refresh(self) -> None:
+        """Replace local values with the server's (one GET); clears changes."""
+        path = self._path("refresh")
+        self._take(
+            await self._table._hub._call(
+                "schemaGetDataByTenantSlugByAppSlugByTableById", path_params=path
+            )
+        )
+
+    async def delete(self) -> None:
+        """Delete the row (one DELETE); a later ``get`` of its id raises NotFoundError."""
+        path = self._path("delete")
+        if self._state is EntityState.DELETED:
+            raise StateError("the row is already deleted", code="already_deleted")
+        await self._table._hub._call(
+            "schemaDeleteDataByTenantSlugByAppSlugByTableById", path_params=path
+        )
+        self._state = EntityState.DELETED

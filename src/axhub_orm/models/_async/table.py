@@ -1,0 +1,392 @@
+"""Tables, their columns and their grants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from ..._errors import NotFoundError, StateError, ValidationError
+from .._base import (
+    Browse,
+    ColumnSpec,
+    EntityState,
+    Tracked,
+    check_identifier,
+    list_items,
+    structure,
+)
+from .grant import AsyncGrants
+from .query import AsyncRowQuery
+
+if TYPE_CHECKING:
+    from ..._async._client import AsyncAxHub
+    from .app import AsyncApp
+
+__all__ = ["AsyncColumn", "AsyncColumns", "AsyncTable", "AsyncTableManager"]
+
+
+@attrs.define(eq=False, slots=False, repr=False)
+class AsyncColumn(ColumnSpec, Tracked):
+    """A column: unbound, a declaration; bound, ``save()`` adds it and ``delete()`` drops it.
+
+    Example::
+
+        table = await app.tables.create("tickets", columns=[AsyncColumn("title", "text")])
+        await table.columns["title"].delete()
+    """
+
+    _tracked: ClassVar[tuple[str, ...]] = ("name", "type", "nullable", "default")
+    _kind: ClassVar[str] = "column"
+
+    def __attrs_post_init__(self) -> None:
+        self._table: AsyncTable | None = None
+        self._state = EntityState.NEW
+        self._snapshot = {}
+
+    def _bound_table(self, verb: str) -> AsyncTable:
+        if self._table is None:
+            raise StateError(
+                f"cannot {verb}() column {self.name!r}: it is not bound to a table; "
+                "use table.columns.add(column)",
+                code="not_bound",
+            )
+        return self._table
+
+    @property
+    def table(self) -> AsyncTable | None:
+        """The table this column belongs to (``None`` for a declaration)."""
+        return self._table
+
+    async def save(self) -> dict[str, Any]:
+        """Add a new bound column (one POST); a changed persisted column is refused."""
+        self._require_not_deleted("save")
+        table = self._bound_table("save")
+        if self._state is EntityState.PERSISTED:
+            if self.changes:
+                raise StateError(
+                    f"column {self.name!r} cannot be altered (changed: {', '.join(self.changes)}): "
+                    "drop it with delete() and add it again",
+                    code="column_immutable",
+                )
+            return {}
+        body = {"column": self.to_wire()}
+        data = await table._hub._call(
+            "schemaPostApiV1AppsByAppIDTablesByTableNameColumns",
+            path_params=table._path(),
+            body=body,
+        )
+        table._replace(data)
+        self._mark_loaded()
+        return body
+
+    async def delete(self) -> None:
+        """Drop the column from its table (one DELETE)."""
+        self._require_saved("delete")
+        self._require_not_deleted("delete")
+        table = self._bound_table("delete")
+        await table._hub._call(
+            "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName",
+            path_params={**table._path(), "columnName": self.name},
+        )
+        table.column_defs = [c for c in table.column_defs if c.get("name") != self.name]
+        self._state = EntityState.DELETED
+
+    async def refresh(self) -> None:
+        """Reload the column's definition from its table (one GET)."""
+        self._require_saved("refresh")
+        table = self._bound_table("refresh")
+        await table.refresh()
+        fresh = table.columns[self.name]
+        self.type, self.nullable, self.default = fresh.type, fresh.nullable, fresh.default
+        self._mark_loaded()
+
+
+class AsyncColumns:
+    """The live columns of a table: iterate, index by name, ``add()``, ``new()``.
+
+    Reading needs no request (the table's last loaded definition); ``add`` sends one POST.
+    """
+
+    def __init__(self, table: AsyncTable) -> None:
+        self._table = table
+
+    def __repr__(self) -> str:
+        return f"<AsyncColumns of {self._table.name}: {', '.join(self.names())}>"
+
+    def names(self) -> list[str]:
+        """The declared column names, in table order."""
+        return [str(c.get("name")) for c in self._table.column_defs]
+
+    def _bound(self, data: Mapping[str, Any]) -> AsyncColumn:
+        column = structure(data, AsyncColumn)
+        column._table = self._table
+        column._mark_loaded()
+        return column
+
+    def __iter__(self) -> Iterator[AsyncColumn]:
+        return iter([self._bound(c) for c in self._table.column_defs])
+
+    def __len__(self) -> int:
+        return len(self._table.column_defs)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names()
+
+    def __getitem__(self, name: str) -> AsyncColumn:
+        for data in self._table.column_defs:
+            if data.get("name") == name:
+                return self._bound(data)
+        raise KeyError(name)
+
+    def new(
+        self, name: str, type: str, *, nullable: bool = True, default: str | None = None
+    ) -> AsyncColumn:
+        """A new column bound to this table; ``save()`` adds it."""
+        column = AsyncColumn(name, type, nullable=nullable, default=default)
+        column._table = self._table
+        return column
+
+    async def add(self, column: ColumnSpec) -> AsyncColumn:
+        """Add a column declared elsewhere (one POST); returns it bound."""
+        bound = self.new(column.name, column.type, nullable=column.nullable, default=column.default)
+        await bound.save()
+        return bound
+
+
+@attrs.define(kw_only=True, eq=False, slots=False, repr=False)
+class AsyncTable(Tracked):
+    """A table of an app: its definition, ``columns``, ``grants`` and ``rows``.
+
+    Example::
+
+        table = await app.tables.get("tickets")
+        n = await table.rows.filter(status="new").count()
+    """
+
+    _tracked: ClassVar[tuple[str, ...]] = ("description",)
+    _kind: ClassVar[str] = "table"
+    _wire_names: ClassVar[Mapping[str, str]] = {"name": "table_name", "column_defs": "columns"}
+
+    name: str
+    id: str | None = None
+    app_id: str | None = None
+    description: str | None = None
+    owner_column: str | None = None
+    column_defs: list[dict[str, Any]] = attrs.field(factory=list)
+    column_count: int | None = None
+    row_count: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<AsyncTable {self.name} app={self.app_id} state={self._state.value}>"
+
+    @classmethod
+    def _load(cls, hub: AsyncAxHub, app: AsyncApp, data: Mapping[str, Any]) -> AsyncTable:
+        table = structure(data, cls)
+        table._bind(hub, app)
+        table._mark_loaded()
+        return table
+
+    def _bind(self, hub: AsyncAxHub, app: AsyncApp) -> None:
+        self._hub = hub
+        self._app = app
+        self._model: Any = None
+
+    def _path(self) -> dict[str, str]:
+        return {**self._app._path(), "tableName": self.name}
+
+    def _data_path(self) -> dict[str, str]:
+        if not self._hub.tenant_slug:
+            raise ValidationError(
+                "row operations need the tenant slug: pass tenant_slug= to the client or set "
+                "AXHUB_TENANT_SLUG",
+                code="tenant_slug_required",
+            )
+        return {"tenantSlug": self._hub.tenant_slug, "appSlug": self._app.slug, "table": self.name}
+
+    @property
+    def app(self) -> AsyncApp:
+        """The app this table belongs to."""
+        return self._app
+
+    @property
+    def column_names(self) -> frozenset[str]:
+        """Every column a row can have: declared ones plus ``id``, ``created_at``, ``updated_at``."""
+        declared = {str(c.get("name")) for c in self.column_defs}
+        return frozenset(declared | {"id", "created_at", "updated_at"})
+
+    @property
+    def columns(self) -> AsyncColumns:
+        """The live column collection."""
+        return AsyncColumns(self)
+
+    @property
+    def grants(self) -> AsyncGrants:
+        """The table's grants: ``create``, ``list``."""
+        self._require_saved("use grants of")
+        return AsyncGrants(self)
+
+    @property
+    def rows(self) -> AsyncRowQuery:
+        """A lazy query over every row of the table; also ``create``, ``new``, ``get``."""
+        self._require_saved("use rows of")
+        return AsyncRowQuery._root(self)
+
+    async def save(self) -> dict[str, Any]:
+        """Create a new table (one POST); tables have no update route, so changes are refused."""
+        self._require_not_deleted("save")
+        if self._state is EntityState.PERSISTED:
+            if self.changes:
+                raise StateError(
+                    f"table {self.name!r} has no update route (changed: {', '.join(self.changes)})",
+                    code="table_immutable",
+                )
+            return {}
+        body = self._create_body()
+        data = await self._hub._call(
+            "schemaPostApiV1AppsByAppIDTables", path_params=self._app._path(), body=body
+        )
+        self._replace(data)
+        return body
+
+    def _create_body(self) -> dict[str, Any]:
+        check_identifier("table", self.name)
+        columns = [ColumnSpec(**_column_args(c)).to_wire() for c in self.column_defs]
+        names = [c["name"] for c in columns]
+        if self.owner_column is not None and self.owner_column not in names:
+            raise ValidationError(
+                f"owner_column {self.owner_column!r} must be one of the declared columns "
+                f"({', '.join(names) or 'none'})",
+                code="invalid_value",
+                fields=[{"name": "owner_column", "code": "invalid_value"}],
+            )
+        body: dict[str, Any] = {"table_name": self.name, "columns": columns}
+        if self.owner_column is not None:
+            body["owner_column"] = self.owner_column
+        if self.description is not None:
+            body["description"] = self.description
+        return body
+
+    async def refresh(self) -> None:
+        """Replace local state with the server's definition (one GET)."""
+        self._require_saved("refresh")
+        self._replace(
+            await self._hub._call(
+                "schemaGetApiV1AppsByAppIDTablesByTableName", path_params=self._path()
+            )
+        )
+
+    async def delete(self) -> None:
+        """Delete the table and its rows (one DELETE); a follow-up get raises NotFoundError."""
+        self._require_saved("delete")
+        self._require_not_deleted("delete")
+        await self._hub._call(
+            "schemaDeleteApiV1AppsByAppIDTablesByTableName", path_params=self._path()
+        )
+        self._state = EntityState.DELETED
+
+    async def browse(self, *, page: int = 1, per_page: int = 100) -> Browse:
+        """The admin view of one page of rows (verbatim) with the table's columns (one GET)."""
+        self._require_saved("browse")
+        data = await self._hub._call(
+            "schemaGetApiV1AppsByAppIDTablesByTableNameRows",
+            path_params=self._path(),
+            query={"page": page, "per_page": per_page},
+        )
+        return Browse(
+            rows=list(data.get("rows") or []),
+            columns=list(data.get("columns") or []),
+            page=int(data.get("page") or page),
+            per_page=int(data.get("per_page") or per_page),
+            has_more=bool(data.get("has_more")),
+        )
+
+
+def _column_args(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in ("name", "type", "nullable", "default") if k in data}
+
+
+class AsyncTableManager:
+    """The tables of one app.
+
+    Example::
+
+        table = await app.tables.create("tickets", columns=[Column("title", "text")])
+    """
+
+    def __init__(self, hub: AsyncAxHub, app: AsyncApp) -> None:
+        self._hub = hub
+        self._app = app
+
+    def __repr__(self) -> str:
+        return f"<AsyncTableManager of app {self._app.slug}>"
+
+    def new(
+        self,
+        name: str,
+        *,
+        columns: list[ColumnSpec] | tuple[ColumnSpec, ...] = (),
+        owner_column: str | None = None,
+        description: str | None = None,
+    ) -> AsyncTable:
+        """A new, unsaved table bound to this app; ``save()`` creates it."""
+        table = AsyncTable(
+            name=name,
+            owner_column=owner_column,
+            description=description,
+            column_defs=[c.to_wire() for c in columns],
+        )
+        table._bind(self._hub, self._app)
+        table._state = EntityState.NEW
+        table._snapshot = {}
+        return table
+
+    async def create(
+        self,
+        name: str,
+        *,
+        columns: list[ColumnSpec] | tuple[ColumnSpec, ...] = (),
+        owner_column: str | None = None,
+        description: str | None = None,
+    ) -> AsyncTable:
+        """Create a table (one POST); names and column types are checked before sending."""
+        table = self.new(name, columns=columns, owner_column=owner_column, description=description)
+        await table.save()
+        return table
+
+    async def get(self, name: str) -> AsyncTable:
+        """Load a table's definition (one GET); a missing table raises NotFoundError."""
+        data = await self._hub._call(
+            "schemaGetApiV1AppsByAppIDTablesByTableName",
+            path_params={**self._app._path(), "tableName": name},
+        )
+        return AsyncTable._load(self._hub, self._app, data)
+
+    async def list(self) -> list[AsyncTable]:
+        """Every table of the app, all pages."""
+        tables: list[AsyncTable] = []
+        page = 1
+        while True:
+            data = await self._hub._call(
+                "schemaGetApiV1AppsByAppIDTables",
+                path_params=self._app._path(),
+                query={"page": page, "per_page": 100},
+            )
+            items, more = list_items(data)
+            tables.extend(AsyncTable._load(self._hub, self._app, item) for item in items)
+            if not more:
+                return tables
+            page += 1
+
+    async def exists(self, name: str) -> bool:
+        """Whether a table of that name exists (one GET)."""
+        try:
+            await self.get(name)
+        except NotFoundError:
+            return False
+        return True

@@ -1,0 +1,284 @@
+"""Sans-IO parts of the entities: state, change tracking, wire conversion, plain value objects.
+
+The async entities (``models/_async``) and their generated sync twins (``models/_sync``) share
+everything here; nothing in this module sends a request.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any, ClassVar, Final, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from .._errors import StateError, ValidationError
+
+__all__ = [
+    "COLUMN_TYPES",
+    "Browse",
+    "ColumnSpec",
+    "EntityState",
+    "EnvVar",
+    "Me",
+    "TenantMembership",
+    "Tracked",
+    "converter",
+    "parse_timestamp",
+    "to_wire",
+]
+
+COLUMN_TYPES: Final = ("text", "int", "bigint", "float", "bool", "timestamptz", "uuid", "jsonb")
+"""The eight column types of the AX Hub data API."""
+
+IDENTIFIER: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+RESERVED_COLUMNS: Final = frozenset({"id", "created_at", "updated_at"})
+
+T = TypeVar("T")
+
+
+class EntityState(enum.Enum):
+    """Where an entity stands: never saved, persisted on the server, or deleted."""
+
+    NEW = "new"
+    PERSISTED = "persisted"
+    DELETED = "deleted"
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """Parse an RFC 3339 timestamp (``Z`` accepted on Python 3.10 too); ``None`` stays ``None``."""
+    if value is None or isinstance(value, datetime):
+        return value
+    text = str(value)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def to_wire(value: Any) -> Any:
+    """Convert a Python attribute value to JSON for a request body."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value
+
+
+class Tracked:
+    """Change tracking and the state rules shared by every entity.
+
+    Subclasses list their patchable attributes in ``_tracked``; a deep snapshot taken on every
+    load makes in-place edits of nested values count as changes.
+    """
+
+    _tracked: ClassVar[tuple[str, ...]] = ()
+    _kind: ClassVar[str] = "entity"
+    _state: EntityState
+    _snapshot: dict[str, Any]
+
+    def _replace(self, data: Mapping[str, Any]) -> None:
+        """Take the server's representation as the new local state (clears changes)."""
+        self._copy_from(structure(data, type(self)))
+
+    def _copy_from(self, other: Any) -> None:
+        for field in attrs.fields(type(self)):  # type: ignore[arg-type]  # subclasses are attrs
+            setattr(self, field.name, getattr(other, field.name))
+        self._mark_loaded()
+
+    def _mark_loaded(self) -> None:
+        self._state = EntityState.PERSISTED
+        self._snapshot = {name: copy.deepcopy(getattr(self, name)) for name in self._tracked}
+
+    @property
+    def state(self) -> EntityState:
+        """The entity's state: ``NEW``, ``PERSISTED`` or ``DELETED``."""
+        return self._state
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """The attributes changed since the last load, with their new values."""
+        return {
+            name: getattr(self, name)
+            for name in self._tracked
+            if getattr(self, name) != self._snapshot.get(name)
+        }
+
+    def _require_saved(self, verb: str) -> None:
+        if self._state is EntityState.NEW:
+            raise StateError(
+                f"cannot {verb}() a new {self._kind}: save() it first", code="not_saved"
+            )
+
+    def _require_not_deleted(self, verb: str) -> None:
+        if self._state is EntityState.DELETED:
+            raise StateError(
+                f"cannot {verb}() a deleted {self._kind}; create a new one instead",
+                code="already_deleted",
+            )
+
+
+def check_identifier(kind: str, name: object) -> str:
+    """Refuse a table or column name the backend would refuse (wire-contract §13.12)."""
+    if not isinstance(name, str) or not IDENTIFIER.match(name):
+        raise ValidationError(
+            f"invalid {kind} name {name!r}: use 1-63 lowercase letters, digits and underscores, "
+            "starting with a letter",
+            code="invalid_format",
+            fields=[{"name": kind, "code": "invalid_format"}],
+        )
+    return name
+
+
+@attrs.define(eq=False, slots=False, repr=False)
+class ColumnSpec:
+    """The shared shape of a column: ``name``, ``type``, ``nullable``, ``default``.
+
+    ``default`` is a string literal as the backend expects (``"0"``, ``"true"``).
+    """
+
+    name: str
+    type: str
+    nullable: bool = attrs.field(default=True, kw_only=True)
+    default: str | None = attrs.field(default=None, kw_only=True)
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+    def __repr__(self) -> str:
+        null = "" if self.nullable else " not null"
+        default = "" if self.default is None else f" default {self.default!r}"
+        return f"<{type(self).__name__} {self.name} {self.type}{null}{default}>"
+
+    def same_definition(self, other: ColumnSpec) -> bool:
+        """Whether two columns declare the same name, type, nullability and default."""
+        return (self.name, self.type, self.nullable, self.default) == (
+            other.name,
+            other.type,
+            other.nullable,
+            other.default,
+        )
+
+    def _validate(self) -> None:
+        check_identifier("column", self.name)
+        if self.name in RESERVED_COLUMNS:
+            raise ValidationError(
+                f"column {self.name!r} is implicit on every table; do not declare it",
+                code="not_allowed",
+                fields=[{"name": self.name, "code": "not_allowed"}],
+            )
+        if self.type not in COLUMN_TYPES:
+            raise ValidationError(
+                f"column {self.name!r} has type {self.type!r}; "
+                f"use one of {', '.join(COLUMN_TYPES)}",
+                code="invalid_value",
+                fields=[{"name": self.name, "code": "invalid_value"}],
+            )
+        if self.default is not None and not isinstance(self.default, str):
+            raise ValidationError(
+                f"column {self.name!r}: default must be a string literal such as "
+                f"{str(self.default).lower()!r}",
+                code="invalid_value",
+                fields=[{"name": self.name, "code": "invalid_value"}],
+            )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The column definition as sent in create-table and add-column bodies."""
+        self._validate()
+        body: dict[str, Any] = {"name": self.name, "type": self.type, "nullable": self.nullable}
+        if self.default is not None:
+            body["default"] = self.default
+        return body
+
+
+@attrs.frozen(kw_only=True)
+class TenantMembership:
+    """One tenant the caller belongs to (from ``hub.me()``)."""
+
+    tenant_id: str
+    tenant_slug: str | None = None
+    role: str | None = None
+    is_active: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class Me:
+    """The caller: ``id`` (a grant principal or row owner), ``email``, ``name``, ``tenants``."""
+
+    id: str
+    email: str | None = None
+    name: str | None = None
+    platform_admin: bool = False
+    tenants: list[TenantMembership] = attrs.field(factory=list)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Me:
+        """Read ``GET /api/v1/me``: the ``user`` object and ``tenants`` (a root ``userId`` too)."""
+        user = dict(data.get("user") or {})
+        user.setdefault("id", data.get("userId") or data.get("user_id"))
+        return converter().structure({**user, "tenants": data.get("tenants") or []}, cls)
+
+
+@attrs.frozen(kw_only=True)
+class EnvVar:
+    """An app environment variable; ``value`` of a secret reads back as ``***``."""
+
+    key: str
+    value: str
+    secret: bool = False
+    stage: str = "runtime"
+    has_staging_override: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Browse:
+    """A page of the admin browse: ``rows`` (verbatim row dicts) and the table's ``columns``."""
+
+    rows: list[dict[str, Any]]
+    columns: list[dict[str, Any]]
+    page: int = 1
+    per_page: int = 0
+    has_more: bool = False
+
+
+def _structure_keeping_extra(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    fields = attrs.fields(cls)
+    renames: Mapping[str, str] = getattr(cls, "_wire_names", {})
+    overrides = {name: override(rename=wire) for name, wire in renames.items()}
+    has_extra = any(f.name == "extra" for f in fields)
+    if has_extra:
+        overrides["extra"] = override(omit=True)
+    base = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+    known = {renames.get(f.name, f.name) for f in fields if f.init}
+
+    def structure(data: Any, _: Any) -> Any:
+        obj = base(data, cls)
+        if has_extra:
+            obj.extra = {k: v for k, v in data.items() if k not in known}
+        return obj
+
+    return structure
+
+
+@cache
+def converter() -> cattrs.Converter:
+    """The one converter from wire dicts to entities (unknown fields kept in ``extra``)."""
+    conv = cattrs.Converter()
+    conv.register_structure_hook(datetime, lambda v, _: parse_timestamp(v))
+    conv.register_structure_hook_factory(attrs.has, lambda cls: _structure_keeping_extra(cls, conv))
+    return conv
+
+
+def list_items(data: Any) -> tuple[list[Any], bool]:
+    """Read a list response: a bare array or ``{items, has_more}`` (wire-contract §12.2)."""
+    if isinstance(data, list):
+        return data, False
+    return list(data.get("items") or []), bool(data.get("has_more"))
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Structure a wire dict into ``cls`` with the shared converter, tolerating ``None`` fields."""
+    cleaned = {k: v for k, v in data.items() if v is not None}
+    return converter().structure(cleaned, cls)
