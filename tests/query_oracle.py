@@ -51,7 +51,7 @@ def evaluate(
 ) -> list[dict[str, Any]]:
     """Return the rows the server should send for ``spec``, in order, projected and windowed."""
     types = {**IMPLICIT_TYPES, **column_types}
-    matched = [row for row in rows if all(_matches(row, c, types) for c in spec.conditions)]
+    matched = _filter(rows, spec.conditions, types)
     ordered = _sort(matched, spec.order, types)
     stop = None if spec.limit is None else spec.offset + spec.limit
     return [_project(row, spec.select) for row in ordered[spec.offset : stop]]
@@ -59,28 +59,47 @@ def evaluate(
 
 def count(rows: Sequence[Row], spec: QuerySpec, column_types: Mapping[str, str]) -> int:
     """Return what ``count()`` of ``spec`` should be: matching rows, within the slice window."""
-    types = {**IMPLICIT_TYPES, **column_types}
-    total = sum(all(_matches(row, c, types) for c in spec.conditions) for row in rows)
+    total = len(_filter(rows, spec.conditions, {**IMPLICIT_TYPES, **column_types}))
     remaining = max(0, total - spec.offset)
     return remaining if spec.limit is None else min(remaining, spec.limit)
 
 
 # --- conditions ----------------------------------------------------------------------------
 
+Predicate = Callable[[Row], bool]
 
-def _matches(row: Row, condition: Condition, types: Mapping[str, str]) -> bool:
-    type_ = _type_of(condition.column, types)
-    value = _from_row(row.get(condition.column), type_)
-    op, text = condition.op, condition.wire_value
+
+def _filter(
+    rows: Sequence[Row], conditions: Sequence[Condition], types: Mapping[str, str]
+) -> list[Row]:
+    # Conditions are read before any row is, so a refusal never depends on the data.
+    predicates = [_predicate(condition, types) for condition in conditions]
+    return [row for row in rows if all(predicate(row) for predicate in predicates)]
+
+
+def _predicate(condition: Condition, types: Mapping[str, str]) -> Predicate:
+    column, op, text = condition.column, condition.op, condition.wire_value
+    type_ = _type_of(column, types)
     if op in ("eq", "ne") and text == "null":
-        return (value is None) == (op == "eq")
-    if value is None:
-        return False
+        return lambda row: (row.get(column) is None) == (op == "eq")
+    test = _value_test(op, text, type_)
+    return lambda row: (value := _from_row(row.get(column), type_)) is not None and test(value)
+
+
+def _value_test(op: str, text: str, type_: str) -> Callable[[Any], bool]:
+    """Build the test of a non-NULL row value; comparisons with NULL are false."""
     if op == "like":
-        return _like(value, text, type_)
+        if type_ != "text":
+            raise OracleRejectedError(f"LIKE on a {type_} column")
+        regex = _like_regex(text)
+        return lambda value: regex.fullmatch(value) is not None
     if op == "in":
-        return any(_equal(value, _parse(item, type_), type_) for item in text.split(","))
-    return _compare_op(op, value, _parse(text, type_), type_)
+        items = [_parse(item, type_) for item in text.split(",")]
+        return lambda value: any(_equal(value, item, type_) for item in items)
+    if type_ == "jsonb" and op not in ("eq", "ne"):
+        raise NotImplementedError("the oracle does not model jsonb ordering")
+    right = _parse(text, type_)
+    return lambda value: _compare_op(op, value, right, type_)
 
 
 def _type_of(column: str, types: Mapping[str, str]) -> str:
@@ -94,8 +113,6 @@ def _compare_op(op: str, left: Any, right: Any, type_: str) -> bool:
         return _equal(left, right, type_)
     if op == "ne":
         return not _equal(left, right, type_)
-    if type_ == "jsonb":
-        raise NotImplementedError("the oracle does not model jsonb ordering")
     checks: dict[str, Callable[[Any, Any], bool]] = {
         "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
         "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
@@ -120,12 +137,6 @@ def _canonical_json(value: Any) -> Any:
     if isinstance(value, dict):
         return ("object", tuple(sorted((k, _canonical_json(v)) for k, v in value.items())))
     return (type(value).__name__, value)
-
-
-def _like(value: Any, pattern: str, type_: str) -> bool:
-    if type_ != "text":
-        raise OracleRejectedError(f"LIKE on a {type_} column")
-    return _like_regex(pattern).fullmatch(value) is not None
 
 
 @functools.lru_cache(maxsize=256)

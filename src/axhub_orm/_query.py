@@ -55,11 +55,11 @@ import attrs
 from axhub_orm._errors import QueryError
 
 __all__ = [
-    "Condition",
     "IMPLICIT_COLUMNS",
     "LIKE_MAX_PERCENT",
     "LOOKUPS",
     "MAX_PER_PAGE",
+    "Condition",
     "PagePlan",
     "PageRequest",
     "QuerySpec",
@@ -92,14 +92,11 @@ _PATTERNS = {"contains": "%{}%", "startswith": "{}%", "endswith": "%{}"}
 _LOGICAL = frozenset({"or", "not", "and", "any", "all", "exclude"})
 _PARAM_NAMES = frozenset({"sort", "page", "per_page"})
 _COLUMN = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_CASELESS = "matching is case-sensitive; there is no case-insensitive lookup"
 _LOOKUP_HINTS = {
     "exact": "use col=value",
-    "iexact": "matching is case-sensitive; there is no case-insensitive lookup",
-    "icontains": "matching is case-sensitive; there is no case-insensitive lookup",
-    "istartswith": "matching is case-sensitive; there is no case-insensitive lookup",
-    "iendswith": "matching is case-sensitive; there is no case-insensitive lookup",
     "range": "use col__gte=low, col__lte=high",
-    "nin": "run one query per excluded value set, or use col__ne for a single value",
+    **dict.fromkeys(("iexact", "icontains", "istartswith", "iendswith"), _CASELESS),
 }
 
 
@@ -247,7 +244,7 @@ def _scalar(where: str, lookup: str, value: object) -> str:
 
 def _not_null_text(where: str, text: str) -> str:
     if text == "null":
-        column = where.split("__")[0]
+        column = _column_of(where)
         raise _refuse(
             "invalid_value",
             f"{where}: the text 'null' is indistinguishable on the wire from NULL "
@@ -274,7 +271,7 @@ def _in_list(where: str, value: object) -> str:
 
 def _in_item(where: str, item: object) -> str:
     if item is None:
-        column = where.split("__")[0]
+        column = _column_of(where)
         raise _refuse(
             "invalid_value",
             f"{where}: None cannot be in an IN list; query {column}__isnull=True separately",
@@ -301,7 +298,7 @@ def _require_text(where: str, value: object) -> str:
 def _guard_like(where: str, value: object) -> str:
     pattern = _require_text(where, value)
     percents, literals, dangling = _scan_like(pattern)
-    column = where.split("__")[0]
+    column = _column_of(where)
     if dangling:
         raise _refuse(
             "invalid_value", f"{where}: the pattern ends in a lone '\\'; escape it as '\\\\'"
@@ -337,12 +334,13 @@ def _scan_like(pattern: str) -> tuple[int, int, bool]:
     return percents, literals, escaped
 
 
+def _column_of(where: str) -> str:
+    return where.rpartition("__")[0]
+
+
 def _split_lookup(key: str, known: frozenset[str] | None) -> tuple[str, str]:
     if known is not None and key in known:
         return key, "eq"
-    head, _, tail = key.rpartition("__")
-    if known is not None and head in known and tail in LOOKUPS:
-        return head, tail
     parts = key.split("__")
     logical = [part for part in parts[1:] if part in _LOGICAL]
     if logical:
@@ -351,6 +349,9 @@ def _split_lookup(key: str, known: frozenset[str] | None) -> tuple[str, str]:
             f"{key}: the backend ANDs filters and cannot express {logical[0].upper()}; "
             "run one query per branch and merge, or invert the condition (e.g. __ne)",
         )
+    head, _, tail = key.rpartition("__")
+    if known is not None and head in known:
+        return head, _known_lookup(key, tail)
     if len(parts) == 1:
         return key, "eq"
     if len(parts) > 2:

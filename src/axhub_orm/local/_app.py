@@ -22,7 +22,7 @@ from ._handlers_apps import HANDLERS as APP_HANDLERS
 from ._handlers_data import HANDLERS as DATA_HANDLERS
 from ._store import Store
 
-__all__ = ["EmulatorApp", "HANDLERS", "RateLimiter"]
+__all__ = ["HANDLERS", "EmulatorApp", "RateLimiter"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -158,9 +158,9 @@ class EmulatorApp:
                         for k, v in error.headers.items()]
             return error.status, headers + _JSON, _dump(error.envelope(request_id))
         except Exception:
-            _log.exception("unexpected error answering %s (request id %s)", request.method, request_id)
-            error = ApiError("internal_error", "internal error in the local emulator")
-            return error.status, headers + _JSON, _dump(error.envelope(request_id))
+            _log.exception("unexpected error (request id %s)", request_id)
+            internal = ApiError("internal_error", "internal error in the local emulator")
+            return internal.status, headers + _JSON, _dump(internal.envelope(request_id))
         if reply.body is None and reply.status == 204:
             return 204, headers, b""
         return reply.status, headers + _JSON, _dump(reply.body)
@@ -257,7 +257,8 @@ async def _read_request(scope: Scope, receive: Receive) -> _Request:
     for name, value in scope.get("headers", []):
         headers[name.decode("latin-1").lower()] = value.decode("latin-1")
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-    request = _Request(scope["method"].upper(), raw_path, scope.get("query_string", b""), headers, b"")
+    query_string = scope.get("query_string", b"")
+    request = _Request(scope["method"].upper(), raw_path, query_string, headers, b"")
     chunks: list[bytes] = []
     size = 0
     while True:

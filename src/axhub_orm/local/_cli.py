@@ -17,7 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="axhub-orm serve", description="Run a local AX Hub emulator."
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite file to keep state in (default: memory)")
+    parser.add_argument("--db", metavar="PATH", help="SQLite file for the state (default: memory)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to bind (0: any free port)")
     parser.add_argument(

@@ -196,7 +196,7 @@ def _like_program(pattern: str, name: str = "like") -> tuple[int | str, ...]:
 
 
 def like_match(value: str | None, pattern: str | None) -> int | None:
-    """SQL ``value LIKE pattern ESCAPE '\\'``, case-sensitive; NULL in, NULL out."""
+    """SQL ``value LIKE pattern`` with backslash escapes, case-sensitive; NULL in, NULL out."""
     if value is None or pattern is None:
         return None
     try:

@@ -189,8 +189,10 @@ def add_column(ctx: Ctx) -> Reply:
     if meta.declared(column.name) is not None:
         raise field_error("already_exists", column.name, "the column exists")
     if len(meta.columns) >= MAX_COLUMNS:
-        raise field_error("invalid_value", column.name, f"a table has at most {MAX_COLUMNS} columns")
-    fill = None if column.default is None else parse_literal(column.type, column.default, column.name)
+        raise field_error("invalid_value", column.name, f"at most {MAX_COLUMNS} columns")
+    fill = None
+    if column.default is not None:
+        fill = parse_literal(column.type, column.default, column.name)
     if fill is None and not column.nullable and ctx.store.row_count(meta):
         raise field_error(
             "invalid_value", column.name, "a non-nullable column added to a table with rows "
@@ -361,9 +363,12 @@ def insert_row(ctx: Ctx) -> Reply:
     meta = _data_table(ctx)
     values = _convert(meta, ctx.object(), patch=False)
     owner = _owner_value(ctx, meta)
-    if owner is not None and meta.owner_column is not None:
-        if values.setdefault(meta.owner_column, owner) != owner:
-            raise field_error("forbidden", meta.owner_column, "the owner column must be you")
+    if (
+        owner is not None
+        and meta.owner_column is not None
+        and values.setdefault(meta.owner_column, owner) != owner
+    ):
+        raise field_error("forbidden", meta.owner_column, "the owner column must be you")
     for column in meta.columns:
         if column.name not in values and column.default is not None:
             values[column.name] = parse_literal(column.type, column.default, column.name)

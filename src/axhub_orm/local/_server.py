@@ -100,7 +100,8 @@ class LocalAxHub:
         return self
 
     def _wait_started(self) -> None:
-        assert self._server is not None and self._thread is not None  # noqa: S101
+        if self._server is None or self._thread is None:  # pragma: no cover
+            raise RuntimeError("not started")
         deadline = time.monotonic() + _START_TIMEOUT
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:

@@ -207,7 +207,8 @@ class Store:
         )
         pat = f"axhub_pat_{secrets.token_hex(20)}"
         self._conn.execute("INSERT INTO ax_tokens VALUES (?, 'pat', ?)", (pat, user_id))
-        self._conn.execute("INSERT INTO ax_tokens VALUES (?, 'jwt', ?)", (_new_jwt(user_id), user_id))
+        jwt = _new_jwt(user_id)
+        self._conn.execute("INSERT INTO ax_tokens VALUES (?, 'jwt', ?)", (jwt, user_id))
         return self.identity_of(user_id, tenant_id)
 
     def user_for_token(self, kind: str, token: str) -> str | None:
@@ -249,7 +250,8 @@ class Store:
     def save_app(self, doc: Mapping[str, Any], state: str) -> None:
         """Replace an app document and its state (``active``, ``deleted``, ``purged``)."""
         self._conn.execute(
-            "UPDATE ax_apps SET doc = ?, state = ? WHERE id = ?", (json.dumps(doc), state, doc["id"])
+            "UPDATE ax_apps SET doc = ?, state = ? WHERE id = ?",
+            (json.dumps(doc), state, doc["id"]),
         )
 
     def app(self, app_id: str) -> tuple[dict[str, Any], str] | None:
@@ -300,7 +302,9 @@ class Store:
 
     def set_env(self, app_id: str, doc: Mapping[str, Any]) -> bool:
         """Insert or replace an env var; return whether it was new."""
-        exists = self._one("SELECT 1 FROM ax_env WHERE app_id = ? AND key = ?", (app_id, doc["key"]))
+        exists = self._one(
+            "SELECT 1 FROM ax_env WHERE app_id = ? AND key = ?", (app_id, doc["key"])
+        )
         self._conn.execute(
             "INSERT OR REPLACE INTO ax_env VALUES (?, ?, ?)", (app_id, doc["key"], json.dumps(doc))
         )
@@ -320,7 +324,9 @@ class Store:
 
     def table(self, app_id: str, name: str) -> TableMeta | None:
         """The metadata of table ``name`` of an app."""
-        row = self._one("SELECT * FROM ax_tables WHERE app_id = ? AND table_name = ?", (app_id, name))
+        row = self._one(
+            "SELECT * FROM ax_tables WHERE app_id = ? AND table_name = ?", (app_id, name)
+        )
         return None if row is None else self._meta(row)
 
     def tables(self, app_id: str, paging: Paging | None) -> list[TableMeta]:
@@ -343,10 +349,11 @@ class Store:
             (str(uuid.uuid4()), app_id, name, description, owner, _dump_columns(columns), now, now),
         )
         meta = self.table(app_id, name)
-        assert meta is not None and meta.seq == cur.lastrowid  # noqa: S101 - internal invariant
+        if meta is None or meta.seq != cur.lastrowid:  # pragma: no cover - internal invariant
+            raise RuntimeError("table metadata was not recorded")
         defs = ", ".join(f"{quote_ident(c.name)} {SQL_AFFINITY[c.type]}" for c in columns)
         self._conn.execute(
-            f"CREATE TABLE {meta.physical} (_rowid INTEGER PRIMARY KEY AUTOINCREMENT,"  # noqa: S608 - validated, quoted identifiers only
+            f"CREATE TABLE {meta.physical} (_rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
             f" id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
             f"{', ' + defs if defs else ''})"
         )
@@ -405,12 +412,16 @@ class Store:
 
     def grant(self, table_id: str, grant_id: str) -> dict[str, Any] | None:
         """A grant of a table by id."""
-        row = self._one("SELECT doc FROM ax_grants WHERE table_id = ? AND id = ?", (table_id, grant_id))
+        row = self._one(
+            "SELECT doc FROM ax_grants WHERE table_id = ? AND id = ?", (table_id, grant_id)
+        )
         return None if row is None else dict(json.loads(row[0]))
 
     def save_grant(self, doc: Mapping[str, Any]) -> None:
         """Replace a grant document."""
-        self._conn.execute("UPDATE ax_grants SET doc = ? WHERE id = ?", (json.dumps(doc), doc["id"]))
+        self._conn.execute(
+            "UPDATE ax_grants SET doc = ? WHERE id = ?", (json.dumps(doc), doc["id"])
+        )
 
     # --- rows -------------------------------------------------------------------------
 

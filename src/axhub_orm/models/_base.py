@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import enum
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from functools import cache
 from typing import Any, ClassVar, Final, TypeVar
@@ -22,6 +22,7 @@ from .._errors import StateError, ValidationError
 
 __all__ = [
     "COLUMN_TYPES",
+    "format_dirty",
     "Browse",
     "ColumnSpec",
     "EntityState",
@@ -67,6 +68,12 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     return value
+
+
+def format_dirty(names: Iterable[str]) -> str:
+    """Changed names for a ``repr``: ``{'status', 'title'}`` sorted, or ``{}``."""
+    ordered = sorted(names)
+    return "{" + ", ".join(repr(n) for n in ordered) + "}"
 
 
 class Tracked:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from ..._errors import ValidationError
-from .._base import EntityState, EnvVar, Tracked, list_items, structure, to_wire
+from .._base import EntityState, EnvVar, Tracked, format_dirty, list_items, structure, to_wire
 from .table import AsyncTableManager
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class AsyncApp(Tracked):
     extra: dict[str, Any] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
-        dirty = sorted(self.changes) if self._state is EntityState.PERSISTED else []
+        dirty = format_dirty(self.changes if self._state is EntityState.PERSISTED else ())
         return f"<AsyncApp {self.slug or '?'} id={self.id} state={self._state.value} dirty={dirty}>"
 
     @classmethod

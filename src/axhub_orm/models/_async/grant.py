@@ -19,8 +19,15 @@ __all__ = ["AsyncGrant", "AsyncGrants"]
 GRANT_ACTIONS = ("read", "write")
 
 
+class _TableBound:
+    # Declared for type checkers only: the binding is not a wire field, and cattrs must not
+    # try to resolve it at run time.
+    if TYPE_CHECKING:
+        _table: AsyncTable
+
+
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
-class AsyncGrant(Tracked):
+class AsyncGrant(Tracked, _TableBound):
     """A grant of actions on a table to a principal; ``delete()`` revokes it (softly).
 
     After ``delete()`` the grant stays listed with ``revoked_at`` set.
@@ -43,7 +50,6 @@ class AsyncGrant(Tracked):
     created_at: datetime | None = None
     revoked_at: datetime | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
-    _table: AsyncTable = attrs.field(init=False, repr=False)
 
     def __repr__(self) -> str:
         revoked = " revoked" if self.revoked_at else ""

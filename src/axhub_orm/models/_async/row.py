@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ..._errors import StateError, ValidationError
-from .._base import EntityState, parse_timestamp
+from .._base import EntityState, format_dirty, parse_timestamp
 
 if TYPE_CHECKING:
     from .table import AsyncTable

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from ..._errors import ValidationError
-from .._base import EntityState, EnvVar, Tracked, list_items, structure, to_wire
+from .._base import EntityState, EnvVar, Tracked, format_dirty, list_items, structure, to_wire
 from .table import TableManager
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class App(Tracked):
     extra: dict[str, Any] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
-        dirty = sorted(self.changes) if self._state is EntityState.PERSISTED else []
+        dirty = format_dirty(self.changes if self._state is EntityState.PERSISTED else ())
         return f"<App {self.slug or '?'} id={self.id} state={self._state.value} dirty={dirty}>"
 
     @classmethod

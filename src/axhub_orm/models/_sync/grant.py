@@ -20,8 +20,15 @@ __all__ = ["Grant", "Grants"]
 GRANT_ACTIONS = ("read", "write")
 
 
+class _TableBound:
+    # Declared for type checkers only: the binding is not a wire field, and cattrs must not
+    # try to resolve it at run time.
+    if TYPE_CHECKING:
+        _table: Table
+
+
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
-class Grant(Tracked):
+class Grant(Tracked, _TableBound):
     """A grant of actions on a table to a principal; ``delete()`` revokes it (softly).
 
     After ``delete()`` the grant stays listed with ``revoked_at`` set.
@@ -44,7 +51,6 @@ class Grant(Tracked):
     created_at: datetime | None = None
     revoked_at: datetime | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
-    _table: Table = attrs.field(init=False, repr=False)
 
     def __repr__(self) -> str:
         revoked = " revoked" if self.revoked_at else ""

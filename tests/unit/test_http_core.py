@@ -1,0 +1,47 @@
+"""Sans-IO pieces of the pipeline: Retry-After parsing, retry decisions, casing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from axhub_orm._http import DEFAULT_RETRY_AFTER, RetryPolicy, camelize, parse_retry_after
+
+NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("5", 5.0), ("0", 0.0), ("1.5", 1.5), (None, DEFAULT_RETRY_AFTER), ("", DEFAULT_RETRY_AFTER),
+     ("soon", DEFAULT_RETRY_AFTER), ("-3", DEFAULT_RETRY_AFTER)],
+)
+def test_retry_after_seconds(header: str | None, expected: float) -> None:
+    """Retry-After in seconds is honored; absent, invalid or negative values use the default."""
+    assert parse_retry_after(header, default=DEFAULT_RETRY_AFTER, now=NOW) == expected
+
+
+def test_retry_after_http_date() -> None:
+    """An HTTP-date Retry-After waits until that moment; a past date waits 0."""
+    future = format_datetime(NOW + timedelta(seconds=30), usegmt=True)
+    past = format_datetime(NOW - timedelta(seconds=30), usegmt=True)
+    assert parse_retry_after(future, default=60, now=NOW) == 30.0
+    assert parse_retry_after(past, default=60, now=NOW) == 0.0
+
+
+def test_retry_policy_decides_only_for_429_within_budget() -> None:
+    """The policy retries 429 twice, capped by max_wait, and never another status."""
+    policy = RetryPolicy(retries=2, max_wait=10.0)
+    assert policy.delay(429, {"retry-after": "3"}, 0) == 3.0
+    assert policy.delay(429, {"retry-after": "300"}, 1) == 10.0
+    assert policy.delay(429, {}, 1) == 10.0
+    assert policy.delay(429, {"retry-after": "1"}, 2) is None
+    assert policy.delay(503, {"retry-after": "1"}, 0) is None
+
+
+def test_camelize_keys_only() -> None:
+    """camelize converts keys recursively and leaves values and leading underscores alone."""
+    assert camelize({"has_more": "snake_value", "_select": 1, "a": [{"revoked_at": None}]}) == {
+        "hasMore": "snake_value", "_select": 1, "a": [{"revokedAt": None}]
+    }

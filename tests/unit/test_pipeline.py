@@ -1,0 +1,419 @@
+"""The Client Policy pipeline, proven on httpx.MockTransport (no sockets)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from axhub_orm import (
+    AsyncAxHub,
+    AuthenticationError,
+    AxHub,
+    AxHubError,
+    ConnectError,
+    InternalError,
+    NotFoundError,
+    PreconditionFailedError,
+    RateLimitError,
+    RequestTimeoutError,
+    TokenType,
+    UnavailableError,
+    ValidationError,
+    redacted_token,
+)
+
+TOKEN = "pat_secret_0123456789abcdef"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class Recorder:
+    """A MockTransport handler that records requests and answers from a script."""
+
+    def __init__(self, *responses: httpx.Response) -> None:
+        self.requests: list[httpx.Request] = []
+        self._responses = list(responses)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if len(self._responses) > 1:
+            return self._responses.pop(0)
+        return self._responses[0]
+
+
+def hub_for(handler: Handler, **kwargs: Any) -> AxHub:
+    kwargs.setdefault("token", TOKEN)
+    kwargs.setdefault("token_type", TokenType.PAT)
+    kwargs.setdefault("max_retry_wait", 0.0)
+    return AxHub(base_url="https://hub.test", transport=httpx.MockTransport(handler), **kwargs)
+
+
+def ok(body: Any = None, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, json={} if body is None else body)
+
+
+def test_pat_is_sent_as_x_api_key_only() -> None:
+    """A PAT travels in X-Api-Key and no Authorization header is sent."""
+    rec = Recorder(ok({"user": {"id": "u1"}}))
+    with hub_for(rec) as hub:
+        hub.request("authGetApiV1Me")
+    headers = rec.requests[0].headers
+    assert headers["X-Api-Key"] == TOKEN
+    assert "Authorization" not in headers
+
+
+def test_jwt_is_sent_as_bearer_only() -> None:
+    """A JWT travels as Authorization: Bearer and no X-Api-Key is sent."""
+    rec = Recorder(ok())
+    with hub_for(rec, token=JWT, token_type=TokenType.JWT) as hub:
+        hub.request("authGetApiV1Me")
+    headers = rec.requests[0].headers
+    assert headers["Authorization"] == f"Bearer {JWT}"
+    assert "X-Api-Key" not in headers
+
+
+def test_token_without_type_is_refused() -> None:
+    """A token with no explicit type is refused with a clear, typed error."""
+    with pytest.raises(ValidationError) as info:
+        AxHub(token=TOKEN)
+    assert info.value.code == "token_type_required"
+    assert "TokenType.PAT" in str(info.value)
+    assert TOKEN not in str(info.value)
+
+
+def test_token_type_accepts_strings() -> None:
+    """token_type may be given as 'pat' or 'JWT' (e.g. from the environment)."""
+    rec = Recorder(ok())
+    with hub_for(rec, token_type="JWT") as hub:
+        hub.request("authGetApiV1Me")
+    assert rec.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    with pytest.raises(ValidationError, match="token_type"):
+        AxHub(token=TOKEN, token_type="basic")
+
+
+def test_every_request_has_a_fresh_request_id() -> None:
+    """Each call sends its own 26-character X-Request-ID."""
+    rec = Recorder(ok())
+    with hub_for(rec) as hub:
+        hub.request("authGetApiV1Me")
+        hub.request("authGetApiV1Me")
+    ids = [r.headers["X-Request-ID"] for r in rec.requests]
+    assert all(len(i) == 26 for i in ids)
+    assert ids[0] != ids[1]
+
+
+def rate_limited(retry_after: str | None = "0", code: str = "rate_limited") -> httpx.Response:
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    body = {"error": {"code": code, "message": "slow down"}}
+    return httpx.Response(429, json=body, headers=headers)
+
+
+def test_429_is_retried_with_the_same_request_id() -> None:
+    """A 429 followed by success returns the success; both attempts share one request id."""
+    rec = Recorder(rate_limited(), ok({"user": {"id": "u1"}}))
+    with hub_for(rec) as hub:
+        data = hub.request("authGetApiV1Me")
+    assert data == {"user": {"id": "u1"}}
+    assert len(rec.requests) == 2
+    assert len({r.headers["X-Request-ID"] for r in rec.requests}) == 1
+
+
+def test_429_three_times_raises_rate_limit_error_after_two_retries() -> None:
+    """Three 429s mean two retries, then a retryable RateLimitError carrying the request id."""
+    rec = Recorder(rate_limited())
+    with hub_for(rec) as hub, pytest.raises(RateLimitError) as info:
+        hub.request("authGetApiV1Me")
+    assert len(rec.requests) == 3
+    err = info.value
+    assert (err.status, err.code, err.category, err.retryable) == (
+        429, "rate_limited", "rate_limited", True
+    )
+    assert err.request_id == rec.requests[0].headers["X-Request-ID"]
+
+
+def test_429_temporarily_unavailable_keeps_its_catalog_category() -> None:
+    """The older 429 code keeps category 'unavailable' and is still a RateLimitError."""
+    rec = Recorder(rate_limited(code="temporarily_unavailable"))
+    with hub_for(rec) as hub, pytest.raises(RateLimitError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.category == "unavailable"
+    assert info.value.retryable is True
+    assert isinstance(info.value, UnavailableError)
+
+
+def test_retry_count_is_configurable() -> None:
+    """rate_limit_retries=0 turns the automatic retry off."""
+    rec = Recorder(rate_limited())
+    with hub_for(rec, rate_limit_retries=0) as hub, pytest.raises(RateLimitError):
+        hub.request("authGetApiV1Me")
+    assert len(rec.requests) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 409, 401])
+def test_other_statuses_are_not_retried(status: int) -> None:
+    """Only 429 is retried automatically: any other error is raised after one attempt."""
+    rec = Recorder(httpx.Response(status, json={"error": {"code": "x"}}, headers={"Retry-After": "0"}))
+    with hub_for(rec) as hub, pytest.raises(AxHubError):
+        hub.request("authGetApiV1Me")
+    assert len(rec.requests) == 1
+
+
+def test_retry_waits_are_capped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """A Retry-After of 60 s is capped by max_retry_wait; the wait is logged without the token."""
+    rec = Recorder(rate_limited("60"), ok())
+    with caplog.at_level(logging.DEBUG, logger="axhub_orm"), hub_for(rec) as hub:
+        hub.request("authGetApiV1Me")
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("retry 1/2 in 0.00s" in m for m in messages)
+    assert all(TOKEN not in m for m in messages)
+
+
+def test_envelope_error_decodes_every_field() -> None:
+    """The {"error": {...}} envelope becomes a typed error with all Client Policy fields."""
+    body = {
+        "error": {
+            "category": "validation", "code": "required", "message": "need a filter",
+            "retryable": False, "request_id": "req_abc",
+            "fields": [{"name": "where", "code": "required"}],
+        }
+    }
+    rec = Recorder(httpx.Response(400, json=body))
+    with hub_for(rec) as hub, pytest.raises(ValidationError) as info:
+        hub.request("authGetApiV1Me")
+    err = info.value
+    assert (err.category, err.code, err.status, err.request_id, err.retryable) == (
+        "validation", "required", 400, "req_abc", False
+    )
+    assert err.fields == ({"name": "where", "code": "required"},)
+
+
+def test_missing_category_and_retryable_come_from_the_catalog() -> None:
+    """An error with only a code gets category and retryable from the error catalog."""
+    rec = Recorder(httpx.Response(401, json={"error": {"code": "token_expired"}}))
+    with hub_for(rec) as hub, pytest.raises(AuthenticationError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.category == "unauthenticated"
+    assert info.value.retryable is True
+
+
+def test_bare_root_error_object_is_decoded() -> None:
+    """A 428 whose body is a bare {code, message} object still yields a typed error."""
+    rec = Recorder(httpx.Response(428, json={"code": "precondition_failed", "message": "no"}))
+    with hub_for(rec) as hub, pytest.raises(PreconditionFailedError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.code == "precondition_failed"
+    assert info.value.status == 428
+
+
+def test_html_error_page_gives_typed_error_with_status() -> None:
+    """A non-JSON error body (an HTML gateway page) gives http_<status> with the status."""
+    rec = Recorder(httpx.Response(502, text="<html><body>Bad Gateway</body></html>"))
+    with hub_for(rec) as hub, pytest.raises(UnavailableError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.code == "http_502"
+    assert info.value.status == 502
+    assert info.value.request_id == rec.requests[0].headers["X-Request-ID"]
+
+
+def test_missing_code_falls_back_to_http_status() -> None:
+    """An error object with no code gets http_<status> and the status's category."""
+    rec = Recorder(httpx.Response(404, json={"error": {"message": "gone"}}))
+    with hub_for(rec) as hub, pytest.raises(NotFoundError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.code == "http_404"
+
+
+def test_non_json_success_body_is_a_typed_error() -> None:
+    """A 200 with a body that is not JSON raises InternalError instead of a decode crash."""
+    rec = Recorder(httpx.Response(200, text="not json"))
+    with hub_for(rec) as hub, pytest.raises(InternalError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.code == "invalid_response"
+
+
+def test_empty_success_body_is_an_empty_object() -> None:
+    """A 204 with no body reads as {}."""
+    rec = Recorder(httpx.Response(204))
+    with hub_for(rec) as hub:
+        path = {"appID": "a1", "key": "K"}
+        assert hub.request("appsDeleteApiV1AppsByAppIDEnvVarsByKey", path_params=path) == {}
+
+
+def test_transport_failures_are_axhub_errors() -> None:
+    """Connection failures and timeouts surface as AxHubError subclasses, not raw httpx errors."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    with hub_for(refuse) as hub, pytest.raises(ConnectError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.category == "transport"
+    with hub_for(slow) as hub, pytest.raises(RequestTimeoutError):
+        hub.request("authGetApiV1Me")
+
+
+def test_row_routes_return_row_keys_verbatim() -> None:
+    """Single-row and row-list bodies keep column names; list envelopes are camelCased."""
+    row = {"id": "r1", "owner_id": "u1", "due_at": None, "meta_data": {"inner_key": 1}}
+    rec = Recorder(ok(row), ok({"items": [row], "page": 1, "per_page": 20, "has_more": False}))
+    path = {"tenantSlug": "t", "appSlug": "a", "table": "tickets", "id": "r1"}
+    with hub_for(rec) as hub:
+        got = hub.request("schemaGetDataByTenantSlugByAppSlugByTableById", path_params=path)
+        listed = hub.request(
+            "schemaGetDataByTenantSlugByAppSlugByTable",
+            path_params={k: v for k, v in path.items() if k != "id"},
+        )
+    assert got == row
+    assert listed == {"items": [row], "page": 1, "perPage": 20, "hasMore": False}
+
+
+def test_admin_browse_rows_verbatim_columns_camelized() -> None:
+    """The admin browse keeps every row verbatim and camelCases the rest."""
+    body = {"rows": [{"owner_id": "u"}], "columns": [{"name": "owner_id", "is_pk": False}],
+            "has_more": True}
+    rec = Recorder(ok(body))
+    with hub_for(rec) as hub:
+        got = hub.request(
+            "schemaGetApiV1AppsByAppIDTablesByTableNameRows",
+            path_params={"appID": "a", "tableName": "t"},
+        )
+    assert got == {"rows": [{"owner_id": "u"}], "columns": [{"name": "owner_id", "isPk": False}],
+                   "hasMore": True}
+
+
+def test_other_routes_are_camelized_recursively() -> None:
+    """Everything else is camelCased: has_more → hasMore, nested revoked_at → revokedAt."""
+    body = {"items": [{"table_name": "t", "revoked_at": None}], "has_more": False}
+    rec = Recorder(ok(body))
+    with hub_for(rec) as hub:
+        got = hub.request(
+            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants",
+            path_params={"appID": "a", "tableName": "t"},
+        )
+    assert got == {"items": [{"tableName": "t", "revokedAt": None}], "hasMore": False}
+
+
+def test_path_params_are_percent_encoded() -> None:
+    """A '/' or '?' in a path value is encoded and can never change the route."""
+    rec = Recorder(ok({}))
+    with hub_for(rec) as hub:
+        hub.request(
+            "schemaGetDataByTenantSlugByAppSlugByTableById",
+            path_params={"tenantSlug": "t", "appSlug": "a", "table": "x/../y", "id": "1?a=b"},
+        )
+    assert rec.requests[0].url.raw_path == b"/data/t/a/x%2F..%2Fy/1%3Fa%3Db"
+
+
+def test_missing_path_param_is_refused_before_sending() -> None:
+    """A missing path parameter raises a typed error naming it, and nothing is sent."""
+    rec = Recorder(ok())
+    with hub_for(rec) as hub, pytest.raises(ValidationError) as info:
+        hub.request("appsGetApiV1AppsByAppID", path_params={})
+    assert info.value.code == "path_param_missing"
+    assert "appID" in str(info.value)
+    assert info.value.status is None
+    assert rec.requests == []
+
+
+def test_unknown_operation_is_refused_before_sending() -> None:
+    """An unknown operation id raises a typed error and nothing is sent."""
+    rec = Recorder(ok())
+    with hub_for(rec) as hub, pytest.raises(ValidationError) as info:
+        hub.request("noSuchOperation")
+    assert info.value.code == "unknown_operation"
+    assert rec.requests == []
+
+
+def test_query_and_body_are_sent() -> None:
+    """Query values are encoded (bools as true/false, lists repeated) and bodies sent as JSON."""
+    rec = Recorder(ok())
+    with hub_for(rec) as hub:
+        hub.request(
+            "appsPostApiV1TenantsByTenantIDApps",
+            path_params={"tenantID": "t"},
+            query={"dry": True, "tag": ["a", "b"], "skip": None},
+            body={"slug": "s"},
+        )
+    sent = rec.requests[0]
+    assert sent.url.query == b"dry=true&tag=a&tag=b"
+    assert json.loads(sent.content) == {"slug": "s"}
+    assert sent.headers["Content-Type"] == "application/json"
+
+
+def test_token_never_in_repr_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """The token appears in no repr, no error text and no log record."""
+    rec = Recorder(httpx.Response(403, json={"error": {"code": "forbidden"}}))
+    with caplog.at_level(logging.DEBUG), hub_for(rec) as hub:
+        assert TOKEN not in repr(hub)
+        assert "***REDACTED***" in repr(hub)
+        with pytest.raises(AxHubError) as info:
+            hub.request("authGetApiV1Me")
+    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
+    assert all(TOKEN not in record.getMessage() for record in caplog.records)
+    assert redacted_token() == "***REDACTED***"
+    assert redacted_token(TOKEN) == "***REDACTED***"
+
+
+def test_from_env_reads_all_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AxHub.from_env reads AXHUB_BASE_URL, TOKEN, TOKEN_TYPE, TENANT_ID and TENANT_SLUG."""
+    monkeypatch.setenv("AXHUB_BASE_URL", "https://env.test/")
+    monkeypatch.setenv("AXHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("AXHUB_TOKEN_TYPE", "pat")
+    monkeypatch.setenv("AXHUB_TENANT_ID", "tid")
+    monkeypatch.setenv("AXHUB_TENANT_SLUG", "tslug")
+    rec = Recorder(ok())
+    with AxHub.from_env(transport=httpx.MockTransport(rec)) as hub:
+        hub.request("authGetApiV1Me")
+        assert (hub.base_url, hub.tenant_id, hub.tenant_slug) == ("https://env.test", "tid", "tslug")
+    assert str(rec.requests[0].url) == "https://env.test/api/v1/me"
+    assert rec.requests[0].headers["X-Api-Key"] == TOKEN
+
+
+def test_from_env_refuses_token_without_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AXHUB_TOKEN without AXHUB_TOKEN_TYPE is refused, never guessed."""
+    monkeypatch.setenv("AXHUB_TOKEN", TOKEN)
+    monkeypatch.delenv("AXHUB_TOKEN_TYPE", raising=False)
+    with pytest.raises(ValidationError, match="token_type must be explicit"):
+        AxHub.from_env()
+
+
+def test_injected_http_client_is_used_and_left_open() -> None:
+    """A ready httpx.Client is used for requests and not closed by the hub."""
+    rec = Recorder(ok())
+    client = httpx.Client(transport=httpx.MockTransport(rec))
+    with AxHub(token=TOKEN, token_type=TokenType.PAT, http_client=client) as hub:
+        hub.request("authGetApiV1Me")
+    assert not client.is_closed
+    client.close()
+    assert len(rec.requests) == 1
+
+
+def test_operations_facade_calls_the_route() -> None:
+    """hub.operations.<snake_name>() sends the operation with the same arguments."""
+    rec = Recorder(ok({"has_more": False}))
+    with hub_for(rec) as hub:
+        got = hub.operations.apps_get_api_v1_apps_by_app_id(path_params={"appID": "a1"})
+    assert got == {"hasMore": False}
+    assert (rec.requests[0].method, rec.requests[0].url.path) == ("GET", "/api/v1/apps/a1")
+
+
+@pytest.mark.anyio
+async def test_async_client_follows_the_same_policy() -> None:
+    """AsyncAxHub retries a 429 with one request id and decodes errors like the sync twin."""
+    rec = Recorder(rate_limited(), ok({"user": {"id": "u"}}))
+    async with AsyncAxHub(
+        base_url="https://hub.test", token=TOKEN, token_type=TokenType.PAT,
+        transport=httpx.MockTransport(rec), max_retry_wait=0.0,
+    ) as hub:
+        assert await hub.request("authGetApiV1Me") == {"user": {"id": "u"}}
+        assert (await hub.me()).id == "u"
+        assert TOKEN not in repr(hub)
+    assert len({r.headers["X-Request-ID"] for r in rec.requests[:2]}) == 1
