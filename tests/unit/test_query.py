@@ -170,6 +170,8 @@ REFUSALS: list[tuple[str, Callable[[], object], str, str]] = [
     ("icontains", lambda: Q.filter(title__icontains="a"), "unknown_lookup", "case-sensitive"),
     ("range", lambda: Q.filter(priority__range=(1, 2)), "unknown_lookup", "col__gte=low"),
     ("empty lookup", lambda: Q.filter(status__=1), "unknown_lookup", "use one of"),
+    ("known dunder", lambda: TICKETS.filter(first__name__foo=1), "unknown_lookup", "use one of"),
+    ("dunder null", lambda: TICKETS.filter(first__name="null"), "invalid_value", "name__like="),
     ("or", lambda: Q.filter(status__or="x"), "unsupported_query", "one query per branch"),
     ("not", lambda: Q.filter(status__not="x"), "unsupported_query", "invert the condition"),
     ("not in", lambda: Q.filter(status__not__in=["x"]), "unsupported_query", "per branch"),

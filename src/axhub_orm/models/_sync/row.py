@@ -96,11 +96,9 @@ class Row(MutableMapping[str, Any]):
 
     def __repr__(self) -> str:
         ident = f"{str(self.id)[:8]}…" if self.id else "new"
-        dirty = sorted(self.changes) if self._state is EntityState.PERSISTED else sorted(self._data)
+        dirty = format_dirty(self.changes if self._state is EntityState.PERSISTED else self._data)
         state = "" if self._state is EntityState.PERSISTED else f" state={self._state.value}"
-        return (
-            f"<{type(self).__name__} {self._table.name}/{ident} dirty={set(dirty) or '{}'}{state}>"
-        )
+        return f"<{type(self).__name__} {self._table.name}/{ident} dirty={dirty}{state}>"
 
     # -- read-only metadata -----------------------------------------------------------------
     @property
