@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(script: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run one of the project's generator scripts with ``--check`` or other flags."""
     return subprocess.run(
         [sys.executable, str(cwd / "scripts" / script), *args],
         capture_output=True, text=True, check=False, cwd=cwd,

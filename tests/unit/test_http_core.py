@@ -41,7 +41,7 @@ def test_retry_policy_decides_only_for_429_within_budget() -> None:
 
 
 def test_camelize_keys_only() -> None:
-    """camelize converts keys recursively and leaves values and leading underscores alone."""
+    """Camelizing converts keys recursively and leaves values and leading underscores alone."""
     assert camelize({"has_more": "snake_value", "_select": 1, "a": [{"revoked_at": None}]}) == {
         "hasMore": "snake_value", "_select": 1, "a": [{"revokedAt": None}]
     }

@@ -47,6 +47,7 @@ class Recorder:
 
 
 def hub_for(handler: Handler, **kwargs: Any) -> AxHub:
+    """A sync hub on a MockTransport, with a PAT and retries that never sleep."""
     kwargs.setdefault("token", TOKEN)
     kwargs.setdefault("token_type", TokenType.PAT)
     kwargs.setdefault("max_retry_wait", 0.0)
@@ -54,6 +55,7 @@ def hub_for(handler: Handler, **kwargs: Any) -> AxHub:
 
 
 def ok(body: Any = None, status: int = 200) -> httpx.Response:
+    """A JSON success response."""
     return httpx.Response(status, json={} if body is None else body)
 
 
@@ -108,6 +110,7 @@ def test_every_request_has_a_fresh_request_id() -> None:
 
 
 def rate_limited(retry_after: str | None = "0", code: str = "rate_limited") -> httpx.Response:
+    """A 429 in the error envelope, with an optional Retry-After."""
     headers = {} if retry_after is None else {"Retry-After": retry_after}
     body = {"error": {"code": code, "message": "slow down"}}
     return httpx.Response(429, json=body, headers=headers)
@@ -157,7 +160,8 @@ def test_retry_count_is_configurable() -> None:
 @pytest.mark.parametrize("status", [500, 502, 503, 409, 401])
 def test_other_statuses_are_not_retried(status: int) -> None:
     """Only 429 is retried automatically: any other error is raised after one attempt."""
-    rec = Recorder(httpx.Response(status, json={"error": {"code": "x"}}, headers={"Retry-After": "0"}))
+    failure = httpx.Response(status, json={"error": {"code": "x"}}, headers={"Retry-After": "0"})
+    rec = Recorder(failure)
     with hub_for(rec) as hub, pytest.raises(AxHubError):
         hub.request("authGetApiV1Me")
     assert len(rec.requests) == 1
@@ -372,7 +376,8 @@ def test_from_env_reads_all_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     rec = Recorder(ok())
     with AxHub.from_env(transport=httpx.MockTransport(rec)) as hub:
         hub.request("authGetApiV1Me")
-        assert (hub.base_url, hub.tenant_id, hub.tenant_slug) == ("https://env.test", "tid", "tslug")
+        settings = (hub.base_url, hub.tenant_id, hub.tenant_slug)
+    assert settings == ("https://env.test", "tid", "tslug")
     assert str(rec.requests[0].url) == "https://env.test/api/v1/me"
     assert rec.requests[0].headers["X-Api-Key"] == TOKEN
 

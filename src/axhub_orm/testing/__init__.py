@@ -19,6 +19,7 @@ The async fixtures need an async test runner (e.g. ``@pytest.mark.anyio``).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import time
@@ -83,10 +84,8 @@ def axhub_app(axhub: AxHub) -> Iterator[App]:
     """A fresh app for one test, deleted permanently afterwards."""
     app = axhub.apps.create(slug=unique_slug(), name="test app")
     yield app
-    try:
+    with contextlib.suppress(AxHubError):  # the test may have deleted it itself
         app.delete(permanent=True)
-    except AxHubError:
-        pass  # the test deleted it itself
 
 
 @pytest.fixture
@@ -94,10 +93,8 @@ async def axhub_async_app(axhub_async: AsyncAxHub) -> AsyncIterator[AsyncApp]:
     """A fresh app for one async test, deleted permanently afterwards."""
     app = await axhub_async.apps.create(slug=unique_slug(), name="test app")
     yield app
-    try:
+    with contextlib.suppress(AxHubError):  # the test may have deleted it itself
         await app.delete(permanent=True)
-    except AxHubError:
-        pass  # the test deleted it itself
 
 
 class CountingTransport(httpx.BaseTransport):
