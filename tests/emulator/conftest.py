@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-if importlib.util.find_spec("axhub_orm") is None:  # running from a checkout without install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
-
-from axhub_orm.local import EmulatorApp, SyncASGITransport, create_app  # noqa: E402
+from axhub_orm.local import EmulatorApp, SyncASGITransport, create_app
 
 _counter = itertools.count(1)
 

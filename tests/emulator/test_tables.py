@@ -112,7 +112,9 @@ def test_duplicate_table_is_409(make_table: TableFactory, client: httpx.Client) 
 def test_duplicate_column_in_create_is_409(make_app: AppFactory, client: httpx.Client) -> None:
     """Two columns with one name in a create body answer 409 already_exists."""
     response = client.post(_tables(make_app()), json={
-        "table_name": "t", "columns": [{"name": "a", "type": "text"}, {"name": "a", "type": "int"}]})
+        "table_name": "t",
+        "columns": [{"name": "a", "type": "text"}, {"name": "a", "type": "int"}],
+    })
     assert response.status_code == 409
 
 

@@ -16,9 +16,32 @@ from ._store import Identity, Store
 if TYPE_CHECKING:
     import uvicorn
 
+    from .._async import AsyncAxHub
+    from .._sync import AxHub
+
 __all__ = ["LocalAxHub", "LocalUser"]
 
 _START_TIMEOUT = 10.0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket whose ``proto`` is TCP, so asyncio sets TCP_NODELAY on clients.
+
+    (``socket.create_server`` leaves ``proto`` 0, and each response then waits ~40 ms for a
+    delayed ACK.)
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 @dataclass(frozen=True)
@@ -80,7 +103,7 @@ class LocalAxHub:
         self._identity = self._store.identity
         self._app = EmulatorApp(self._store, rate_limit=self.rate_limit)
         try:
-            self._sock = socket.create_server((self.host, self.port))
+            self._sock = _listen(self.host, self.port)
             host, port = self._sock.getsockname()[:2]
             config = uvicorn.Config(
                 self._app, log_level="warning", access_log=False, lifespan="off",
@@ -187,7 +210,7 @@ class LocalAxHub:
         return LocalUser(user.user_id, user.email, user.name, user.pat, user.jwt)
 
     def _client_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        from axhub_orm import TokenType  # type: ignore[attr-defined, unused-ignore]
+        from .._http import TokenType
 
         kwargs: dict[str, Any] = {
             "base_url": self.base_url, "token": self.token, "token_type": TokenType.PAT,
@@ -196,14 +219,20 @@ class LocalAxHub:
         kwargs.update(overrides)
         return kwargs
 
-    def client(self, **overrides: Any) -> Any:
-        """An ``axhub_orm.AxHub`` configured for this emulator (``overrides`` win)."""
-        from axhub_orm import AxHub  # type: ignore[attr-defined, unused-ignore]
+    def client(self, **overrides: Any) -> AxHub:
+        """An ``axhub_orm.AxHub`` configured for this emulator (``overrides`` win).
+
+        Example::
+
+            with LocalAxHub() as local, local.client() as hub:
+                hub.me()
+        """
+        from .._sync import AxHub
 
         return AxHub(**self._client_kwargs(overrides))
 
-    def async_client(self, **overrides: Any) -> Any:
+    def async_client(self, **overrides: Any) -> AsyncAxHub:
         """An ``axhub_orm.AsyncAxHub`` configured for this emulator (``overrides`` win)."""
-        from axhub_orm import AsyncAxHub  # type: ignore[attr-defined, unused-ignore]
+        from .._async import AsyncAxHub
 
         return AsyncAxHub(**self._client_kwargs(overrides))
