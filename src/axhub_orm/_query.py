@@ -366,7 +366,8 @@ def _split_lookup(key: str, known: frozenset[str] | None) -> tuple[str, str]:
 def _known_lookup(key: str, lookup: str) -> str:
     if lookup in LOOKUPS:
         return lookup
-    hint = _LOOKUP_HINTS.get(lookup, "")
+    close = difflib.get_close_matches(lookup, LOOKUPS, n=1)
+    hint = _LOOKUP_HINTS.get(lookup) or (f"did you mean __{close[0]}?" if close else "")
     raise _refuse(
         "unknown_lookup",
         f"{key}: unknown lookup {lookup!r}; use one of {', '.join(LOOKUPS)}"
@@ -663,13 +664,19 @@ class QuerySpec:
 
     def _condition(self, key: str, value: object) -> Condition:
         column, lookup = _split_lookup(key, self.known_columns)
-        column = _check_column(column, self.known_columns)
+        # Before the column check: filter(per_page=10) is paging misuse, not a typo of a column.
         if column in _PARAM_NAMES:
+            intent = (
+                "to order rows use order_by()" if column == "sort"
+                else "to page through rows slice the query (q[100:200]) or iterate q.pages()"
+            )
             raise _refuse(
                 "unsupported_query",
-                f"{key}: a filter on a column named {column!r} collides with the wire's "
-                f"{column!r} parameter; filter on another column (ordering by it works)",
+                f"{key}: {column!r} is a wire parameter, not a filter; {intent}. A column "
+                f"named {column!r} cannot be filtered: filter on another column (ordering by "
+                "it works)",
             )
+        column = _check_column(column, self.known_columns)
         return _build_condition(column, lookup, value)
 
     def _order_field(self, field: object) -> tuple[bool, str]:

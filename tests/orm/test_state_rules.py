@@ -254,3 +254,16 @@ def test_reprs_are_deterministic_and_secret_free(
     token = axhub_local.token  # type: ignore[attr-defined]
     for obj in (row, tickets, tickets.app, counted_hub, tickets.columns, tickets.rows):
         assert token not in repr(obj)
+
+
+def test_env_vars_mapping_reads_and_secret_masking(counted_app: App) -> None:
+    """env_vars supports get(), ["KEY"] (KeyError when absent) and masks secret values."""
+    counted_app.env_vars.set("PLAIN", "v1")
+    counted_app.env_vars.set("TOKEN_SECRET", "s3cr3t", secret=True)
+    assert counted_app.env_vars["PLAIN"] == "v1"
+    assert counted_app.env_vars.get("MISSING", "d") == "d"
+    assert counted_app.env_vars.as_dict()["TOKEN_SECRET"] == "***"
+    with pytest.raises(KeyError):
+        counted_app.env_vars["MISSING"]
+    counted_app.env_vars.set("PLAIN", "v2")
+    assert counted_app.env_vars["PLAIN"] == "v2"

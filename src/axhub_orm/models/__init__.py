@@ -12,6 +12,7 @@ from ._async import (
     AsyncRowQuery,
     AsyncTable,
     AsyncTableManager,
+    AsyncTypedRowQuery,
 )
 from ._base import Browse, EntityState, EnvVar, Me, TenantMembership
 from ._sync import (
@@ -26,7 +27,9 @@ from ._sync import (
     RowQuery,
     Table,
     TableManager,
+    TypedRowQuery,
 )
+from ._typed import ColumnType, RowModel, RowOperation, SchemaPlan
 
 __all__ = [
     "App",
@@ -42,8 +45,10 @@ __all__ = [
     "AsyncRowQuery",
     "AsyncTable",
     "AsyncTableManager",
+    "AsyncTypedRowQuery",
     "Browse",
     "Column",
+    "ColumnType",
     "Columns",
     "EntityState",
     "EnvVar",
@@ -52,8 +57,12 @@ __all__ = [
     "Grants",
     "Me",
     "Row",
+    "RowModel",
+    "RowOperation",
     "RowQuery",
+    "SchemaPlan",
     "Table",
     "TableManager",
     "TenantMembership",
+    "TypedRowQuery",
 ]

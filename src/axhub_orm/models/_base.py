@@ -22,7 +22,6 @@ from .._errors import StateError, ValidationError
 
 __all__ = [
     "COLUMN_TYPES",
-    "format_dirty",
     "Browse",
     "ColumnSpec",
     "EntityState",
@@ -31,6 +30,7 @@ __all__ = [
     "TenantMembership",
     "Tracked",
     "converter",
+    "format_dirty",
     "parse_timestamp",
     "to_wire",
 ]
@@ -257,7 +257,10 @@ def _structure_keeping_extra(cls: type[Any], conv: cattrs.Converter) -> Callable
     has_extra = any(f.name == "extra" for f in fields)
     if has_extra:
         overrides["extra"] = override(omit=True)
-    base = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+    # A generic entity (Table[M]) is structured as Table[<bound of M>]: no wire field uses M.
+    params = getattr(cls, "__parameters__", ())
+    target = cls[tuple(p.__bound__ or Any for p in params)] if params else cls
+    base = make_dict_structure_fn(target, conv, **overrides)  # type: ignore[arg-type]
     known = {renames.get(f.name, f.name) for f in fields if f.init}
 
     def structure(data: Any, _: Any) -> Any:

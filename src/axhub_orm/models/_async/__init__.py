@@ -5,6 +5,7 @@ from .grant import AsyncGrant, AsyncGrants
 from .query import AsyncRowQuery
 from .row import AsyncRow
 from .table import AsyncColumn, AsyncColumns, AsyncTable, AsyncTableManager
+from .typed import AsyncTypedRowQuery
 
 __all__ = [
     "AsyncApp",
@@ -18,4 +19,5 @@ __all__ = [
     "AsyncRowQuery",
     "AsyncTable",
     "AsyncTableManager",
+    "AsyncTypedRowQuery",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -218,6 +218,7 @@ class AsyncEnvVars:
 
         await app.env_vars.set("API_MODE", "live")
         mode = await app.env_vars.get("API_MODE")      # "live"
+        mode = await app.env_vars["API_MODE"]          # "live", KeyError when absent
     """
 
     def __init__(self, hub: AsyncAxHub, app: AsyncApp) -> None:
@@ -253,6 +254,16 @@ class AsyncEnvVars:
     async def get(self, key: str, default: str | None = None) -> str | None:
         """The value of one variable, or ``default`` (one GET)."""
         return (await self.as_dict()).get(key, default)
+
+    def __getitem__(self, key: str) -> Coroutine[Any, Any, str]:
+        """``env_vars["KEY"]``: the value (awaitable in async); KeyError when absent (one GET)."""
+        return self._value(key)
+
+    async def _value(self, key: str) -> str:
+        values = await self.as_dict()
+        if key not in values:
+            raise KeyError(key)
+        return values[key]
 
     async def delete(self, key: str) -> None:
         """Delete a variable (one DELETE); a missing key raises :class:`NotFoundError`."""

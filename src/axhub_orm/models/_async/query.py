@@ -17,7 +17,9 @@ from ..._query import PagePlan, QuerySpec
 from .row import AsyncRow
 
 if TYPE_CHECKING:
+    from .._typed import M
     from .table import AsyncTable
+    from .typed import AsyncTypedRowQuery
 
 __all__ = ["AsyncRowQuery"]
 
@@ -60,6 +62,17 @@ class AsyncRowQuery:
 
     def _with(self, spec: QuerySpec) -> AsyncRowQuery:
         return type(self)(self._table, spec)
+
+    def typed(self, model: type[M]) -> AsyncTypedRowQuery[M]:
+        """This query with rows validated into ``model`` (a ``RowModel``): ``get`` returns one.
+
+        Example::
+
+            ticket = await table.rows.typed(Ticket).get(row_id)     # -> Ticket
+        """
+        from .typed import AsyncTypedRowQuery
+
+        return AsyncTypedRowQuery(self, model)
 
     # -- building (no request) ---------------------------------------------------------------
     def filter(self, *args: object, **lookups: object) -> AsyncRowQuery:
@@ -138,8 +151,9 @@ class AsyncRowQuery:
 
     async def pages(self) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
         """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
-        async for page in self._pages(self._spec.page_plan()):
-            yield page
+        async for number, rows in self._pages(self._spec.page_plan()):
+            if rows:  # no empty page: a query matching nothing yields nothing
+                yield number, rows
 
     async def __aiter__(self) -> AsyncIterator[AsyncRow]:
         async for _, rows in self._pages(self._spec.page_plan()):
@@ -167,14 +181,25 @@ class AsyncRowQuery:
     async def get(self, row_id: str | None = None, /, **lookups: object) -> AsyncRow:
         """Exactly one row: by id (one GET) or by lookups (one list with ``per_page=2``).
 
-        Raises :attr:`DoesNotExist` or :attr:`MultipleObjectsReturned`.
+        On a filtered, sliced or projected query, ``get(row_id)`` is ``get(id=row_id)``: the
+        row must also match the filters. Raises :attr:`DoesNotExist` or
+        :attr:`MultipleObjectsReturned`.
         """
         if row_id is not None:
-            return await self._get_by_id(row_id, lookups)
-        rows = await self.filter(**lookups)._with_limit_two().all()
+            if lookups:
+                raise ValidationError(
+                    "get() takes a row id or lookups, not both", code="invalid_value"
+                )
+            spec = self._spec
+            if not (spec.conditions or spec.is_sliced or spec.select is not None):
+                return await self._get_by_id(row_id)
+            lookups = {"id": row_id}  # the query's filters and window must hold too
+        # No lookups: a sliced query stays valid (Django's qs[:5].get()).
+        query = self.filter(**lookups) if lookups else self
+        rows = await query._with_limit_two().all()
         if not rows:
             raise DoesNotExist(
-                f"no row of {self._table.name} matches {self._spec!r}", code="not_found"
+                f"no row of {self._table.name} matches {query._spec!r}", code="not_found"
             )
         if len(rows) > 1:
             raise MultipleObjectsReturned(
@@ -186,9 +211,7 @@ class AsyncRowQuery:
     def _with_limit_two(self) -> AsyncRowQuery:
         return self._with(self._spec.limit_to(2))
 
-    async def _get_by_id(self, row_id: str, lookups: Mapping[str, object]) -> AsyncRow:
-        if lookups:
-            raise ValidationError("get() takes a row id or lookups, not both", code="invalid_value")
+    async def _get_by_id(self, row_id: str) -> AsyncRow:
         try:
             data = await self._table._hub._call(
                 "schemaGetDataByTenantSlugByAppSlugByTableById",

@@ -6,6 +6,7 @@ from .grant import Grant, Grants
 from .query import RowQuery
 from .row import Row
 from .table import Column, Columns, Table, TableManager
+from .typed import TypedRowQuery
 
 __all__ = [
     "App",
@@ -19,4 +20,5 @@ __all__ = [
     "RowQuery",
     "Table",
     "TableManager",
+    "TypedRowQuery",
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -219,6 +219,7 @@ class EnvVars:
 
         app.env_vars.set("API_MODE", "live")
         mode = app.env_vars.get("API_MODE")      # "live"
+        mode = app.env_vars["API_MODE"]          # "live", KeyError when absent
     """
 
     def __init__(self, hub: AxHub, app: App) -> None:
@@ -254,6 +255,16 @@ class EnvVars:
     def get(self, key: str, default: str | None = None) -> str | None:
         """The value of one variable, or ``default`` (one GET)."""
         return (self.as_dict()).get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        """``env_vars["KEY"]``: the value (awaitable in async); KeyError when absent (one GET)."""
+        return self._value(key)
+
+    def _value(self, key: str) -> str:
+        values = self.as_dict()
+        if key not in values:
+            raise KeyError(key)
+        return values[key]
 
     def delete(self, key: str) -> None:
         """Delete a variable (one DELETE); a missing key raises :class:`NotFoundError`."""

@@ -18,7 +18,9 @@ from ..._query import PagePlan, QuerySpec
 from .row import Row
 
 if TYPE_CHECKING:
+    from .._typed import M
     from .table import Table
+    from .typed import TypedRowQuery
 
 __all__ = ["RowQuery"]
 
@@ -61,6 +63,17 @@ class RowQuery:
 
     def _with(self, spec: QuerySpec) -> RowQuery:
         return type(self)(self._table, spec)
+
+    def typed(self, model: type[M]) -> TypedRowQuery[M]:
+        """This query with rows validated into ``model`` (a ``RowModel``): ``get`` returns one.
+
+        Example::
+
+            ticket = table.rows.typed(Ticket).get(row_id)     # -> Ticket
+        """
+        from .typed import TypedRowQuery
+
+        return TypedRowQuery(self, model)
 
     # -- building (no request) ---------------------------------------------------------------
     def filter(self, *args: object, **lookups: object) -> RowQuery:
@@ -139,8 +152,9 @@ class RowQuery:
 
     def pages(self) -> Iterator[tuple[int, list[Row]]]:
         """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
-        for page in self._pages(self._spec.page_plan()):
-            yield page
+        for number, rows in self._pages(self._spec.page_plan()):
+            if rows:  # no empty page: a query matching nothing yields nothing
+                yield number, rows
 
     def __iter__(self) -> Iterator[Row]:
         for _, rows in self._pages(self._spec.page_plan()):
@@ -168,14 +182,25 @@ class RowQuery:
     def get(self, row_id: str | None = None, /, **lookups: object) -> Row:
         """Exactly one row: by id (one GET) or by lookups (one list with ``per_page=2``).
 
-        Raises :attr:`DoesNotExist` or :attr:`MultipleObjectsReturned`.
+        On a filtered, sliced or projected query, ``get(row_id)`` is ``get(id=row_id)``: the
+        row must also match the filters. Raises :attr:`DoesNotExist` or
+        :attr:`MultipleObjectsReturned`.
         """
         if row_id is not None:
-            return self._get_by_id(row_id, lookups)
-        rows = self.filter(**lookups)._with_limit_two().all()
+            if lookups:
+                raise ValidationError(
+                    "get() takes a row id or lookups, not both", code="invalid_value"
+                )
+            spec = self._spec
+            if not (spec.conditions or spec.is_sliced or spec.select is not None):
+                return self._get_by_id(row_id)
+            lookups = {"id": row_id}  # the query's filters and window must hold too
+        # No lookups: a sliced query stays valid (Django's qs[:5].get()).
+        query = self.filter(**lookups) if lookups else self
+        rows = query._with_limit_two().all()
         if not rows:
             raise DoesNotExist(
-                f"no row of {self._table.name} matches {self._spec!r}", code="not_found"
+                f"no row of {self._table.name} matches {query._spec!r}", code="not_found"
             )
         if len(rows) > 1:
             raise MultipleObjectsReturned(
@@ -187,9 +212,7 @@ class RowQuery:
     def _with_limit_two(self) -> RowQuery:
         return self._with(self._spec.limit_to(2))
 
-    def _get_by_id(self, row_id: str, lookups: Mapping[str, object]) -> Row:
-        if lookups:
-            raise ValidationError("get() takes a row id or lookups, not both", code="invalid_value")
+    def _get_by_id(self, row_id: str) -> Row:
         try:
             data = self._table._hub._call(
                 "schemaGetDataByTenantSlugByAppSlugByTableById",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
 
 import attrs
 
@@ -19,8 +19,10 @@ from .._base import (
     list_items,
     structure,
 )
+from .._typed import M, RowModel, SchemaPlan, TableModel, require_fit
 from .grant import Grants
 from .query import RowQuery
+from .typed import TypedRowQuery, sync_model
 
 if TYPE_CHECKING:
     from ..._sync._client import AxHub
@@ -158,8 +160,11 @@ class Columns:
 
 
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
-class Table(Tracked):
+class Table(Tracked, Generic[TableModel]):
     """A table of an app: its definition, ``columns``, ``grants`` and ``rows``.
+
+    Loaded with a model (``app.tables.get("tickets", model=Ticket)``, an ``Table[Ticket]``),
+    ``typed_rows`` yields ``Ticket`` instances; ``rows`` always yields plain rows.
 
     Example::
 
@@ -196,7 +201,7 @@ class Table(Tracked):
     def _bind(self, hub: AxHub, app: App) -> None:
         self._hub = hub
         self._app = app
-        self._model: Any = None
+        self._model: type[TableModel] | None = None
 
     def _path(self) -> dict[str, str]:
         return {**self._app._path(), "tableName": self.name}
@@ -217,7 +222,7 @@ class Table(Tracked):
 
     @property
     def column_names(self) -> frozenset[str]:
-        """Every column a row can have: declared ones plus ``id``, ``created_at``, ``updated_at``."""
+        """Every column a row can have: the declared ones and the implicit three (``id``, …)."""
         declared = {str(c.get("name")) for c in self.column_defs}
         return frozenset(declared | {"id", "created_at", "updated_at"})
 
@@ -237,6 +242,22 @@ class Table(Tracked):
         """A lazy query over every row of the table; also ``create``, ``new``, ``get``."""
         self._require_saved("use rows of")
         return RowQuery._root(self)
+
+    @property
+    def model(self) -> type[TableModel] | None:
+        """The row model given to ``app.tables.get(name, model=...)``, if any."""
+        return self._model
+
+    @property
+    def typed_rows(self) -> TypedRowQuery[TableModel]:
+        """``rows`` validated into the table's model (see ``app.tables.get(name, model=...)``)."""
+        if self._model is None:
+            raise StateError(
+                f"table {self.name!r} has no model: load it with "
+                f"app.tables.get({self.name!r}, model=Model) or use table.rows.typed(Model)",
+                code="no_model",
+            )
+        return self.rows.typed(self._model)
 
     def save(self) -> dict[str, Any]:
         """Create a new table (one POST); tables have no update route, so changes are refused."""
@@ -360,13 +381,51 @@ class TableManager:
         table.save()
         return table
 
-    def get(self, name: str) -> Table:
-        """Load a table's definition (one GET); a missing table raises NotFoundError."""
+    @overload
+    def get(self, name: str, model: None = None) -> Table: ...
+
+    @overload
+    def get(self, name: str, model: type[M]) -> Table[M]: ...
+
+    def get(self, name: str, model: type[RowModel] | None = None) -> Table[Any]:
+        """Load a table's definition (one GET); a missing table raises NotFoundError.
+
+        With ``model``, the table's columns are checked against it (a missing column or a
+        type conflict raises ``RowValidationError``) and ``table.typed_rows`` yields instances.
+        """
         data = self._hub._call(
             "schemaGetApiV1AppsByAppIDTablesByTableName",
             path_params={**self._app._path(), "tableName": name},
         )
-        return Table._load(self._hub, self._app, data)
+        table: Table[Any] = Table._load(self._hub, self._app, data)
+        if model is not None:
+            require_fit(model, table.name, table.column_defs)
+            table._model = model
+        return table
+
+    def sync(
+        self,
+        model: type[RowModel],
+        *,
+        name: str | None = None,
+        owner_column: str | None = None,
+        dry_run: bool = False,
+        drop: bool = False,
+    ) -> SchemaPlan:
+        """Create or migrate a table to fit ``model``; returns the plan (see ``SchemaPlan``).
+
+        Missing columns are added; extra ones dropped only with ``drop=True``; type and
+        nullability conflicts are reported, never applied. ``dry_run`` sends only GETs. The
+        table name defaults to ``model.__table_name__`` or the snake_case class name.
+
+        Example::
+
+            plan = app.tables.sync(Ticket, owner_column="owner_id", dry_run=True)
+            print(plan)
+        """
+        return sync_model(
+            self, model, name=name, owner_column=owner_column, dry_run=dry_run, drop=drop
+        )
 
     def list(self) -> list[Table]:
         """Every table of the app, all pages."""

@@ -1,0 +1,234 @@
+"""Typed row queries (rows as :class:`~axhub_orm.RowModel` instances) and schema sync."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Coroutine
+from typing import TYPE_CHECKING, Any, Generic, overload
+
+import attrs
+
+from ..._errors import DoesNotExist, MultipleObjectsReturned, NotFoundError, StateError
+from .._typed import (
+    M,
+    RowModel,
+    SchemaPlan,
+    absorb,
+    attach,
+    build,
+    load,
+    model_schema,
+    plan_schema,
+    stage,
+    table_name_of,
+    typed_lookups,
+    typed_order,
+)
+from .query import AsyncRowQuery
+from .row import AsyncRow
+
+if TYPE_CHECKING:
+    from .table import AsyncTable, AsyncTableManager
+
+__all__ = ["AsyncTypedRowQuery", "sync_model"]
+
+
+class AsyncTypedRowQuery(Generic[M]):
+    """A row query whose rows are instances of a :class:`~axhub_orm.RowModel`.
+
+    Filters and ``order_by`` take field names (mapped to column names) and filter values are
+    checked against the fields' types before anything is sent. Rows from the server are
+    validated; one that does not fit raises ``RowValidationError`` naming table, row id and
+    field.
+
+    Example::
+
+        tickets = table.rows.typed(Ticket)
+        ticket = await tickets.filter(priority__gte=3).order_by("-created_at").first()
+        ticket.status = "done"
+        await tickets.save(ticket)              # or: await ticket.save()
+    """
+
+    DoesNotExist = DoesNotExist
+    MultipleObjectsReturned = MultipleObjectsReturned
+
+    __slots__ = ("_model", "_query")
+
+    def __init__(self, query: AsyncRowQuery, model: type[M]) -> None:
+        model_schema(model)  # refuse an unmappable model before any request
+        self._query = query
+        self._model = model
+
+    @property
+    def model(self) -> type[M]:
+        """The model the rows are validated into."""
+        return self._model
+
+    @property
+    def untyped(self) -> AsyncRowQuery:
+        """The same query yielding plain rows."""
+        return self._query
+
+    def _with(self, query: AsyncRowQuery) -> AsyncTypedRowQuery[M]:
+        return AsyncTypedRowQuery(query, self._model)
+
+    @property
+    def _table(self) -> AsyncTable:
+        return self._query._table
+
+    # -- building (no request) ---------------------------------------------------------------
+    def filter(self, *args: object, **lookups: object) -> AsyncTypedRowQuery[M]:
+        """AND more conditions by field name: ``filter(priority__gte=3)`` (values type-checked)."""
+        return self._with(self._query.filter(*args, **typed_lookups(self._model, lookups)))
+
+    def order_by(self, *fields: str) -> AsyncTypedRowQuery[M]:
+        """Order by fields, ``-`` for descending; replaces an earlier order."""
+        return self._with(self._query.order_by(*typed_order(self._model, fields)))
+
+    def limit(self, count: int) -> AsyncTypedRowQuery[M]:
+        """At most ``count`` rows."""
+        return self._with(self._query.limit(count))
+
+    @overload
+    def __getitem__(self, key: slice) -> AsyncTypedRowQuery[M]: ...
+
+    @overload
+    def __getitem__(self, key: int) -> Coroutine[Any, Any, M]: ...
+
+    def __getitem__(self, key: int | slice) -> AsyncTypedRowQuery[M] | Coroutine[Any, Any, M]:
+        """``q[a:b]`` is a new query; ``q[i]`` fetches the i-th row (IndexError if none)."""
+        if isinstance(key, slice):
+            return self._with(self._query[key])
+        return self._at(key)
+
+    async def _at(self, index: int) -> M:
+        return self._bind(await self._query[index])
+
+    def explain(self) -> str:
+        """The first request this query will send."""
+        return self._query.explain()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}[{self._model.__name__}] {self._query!r}>"
+
+    # -- reading -----------------------------------------------------------------------------
+    def _bind(self, row: AsyncRow) -> M:
+        obj = load(self._model, row.to_dict(), self._table.name)
+        attach(obj, row, self)
+        return obj
+
+    async def pages(self) -> AsyncIterator[tuple[int, list[M]]]:
+        """Yield ``(page_number, instances)`` pairs (pages of up to 100)."""
+        async for number, rows in self._query.pages():
+            yield number, [self._bind(row) for row in rows]
+
+    async def __aiter__(self) -> AsyncIterator[M]:
+        async for row in self._query:
+            yield self._bind(row)
+
+    async def all(self) -> list[M]:
+        """Every row of the query, validated."""
+        return [self._bind(row) for row in await self._query.all()]
+
+    async def count(self) -> int:
+        """How many rows match (one ``_count`` request)."""
+        return await self._query.count()
+
+    async def exists(self) -> bool:
+        """Whether any row matches (one request with ``per_page=1``)."""
+        return await self._query.exists()
+
+    async def first(self) -> M | None:
+        """The first row, or ``None`` (one request with ``per_page=1``)."""
+        row = await self._query.first()
+        return None if row is None else self._bind(row)
+
+    async def get(self, row_id: str | None = None, /, **lookups: object) -> M:
+        """Exactly one row: by id (one GET) or by field lookups (one list with ``per_page=2``)."""
+        return self._bind(await self._query.get(row_id, **typed_lookups(self._model, lookups)))
+
+    # -- writing -----------------------------------------------------------------------------
+    def new(self, **values: Any) -> M:
+        """A new, unsaved instance bound to this table; ``save()`` inserts it."""
+        obj = build(self._model, values)
+        attach(obj, None, self)
+        return obj
+
+    async def create(self, **values: Any) -> M:
+        """Validate, insert (one POST) and return the row as stored."""
+        obj = self.new(**values)
+        await self.save(obj)
+        return obj
+
+    def _row_of(self, obj: M, verb: str) -> AsyncRow:
+        if not isinstance(obj, self._model):
+            raise StateError(
+                f"{type(obj).__name__} is not a {self._model.__name__}", code="wrong_model"
+            )
+        row: AsyncRow | None = obj._axhub_row
+        if row is None:
+            if verb != "save":
+                raise StateError(f"cannot {verb}() a new row: save() it first", code="not_saved")
+            return AsyncRow(self._table, {})
+        if row.table._data_path() != self._table._data_path():
+            raise StateError(
+                f"this {self._model.__name__} belongs to table {row.table.name!r}, "
+                f"not {self._table.name!r}",
+                code="wrong_table",
+            )
+        return row
+
+    async def save(self, obj: M) -> dict[str, Any]:
+        """Insert a new instance (one POST) or PATCH its changed columns; returns the body sent."""
+        row = self._row_of(obj, "save")
+        stage(obj, row)
+        sent = await row.save()
+        absorb(obj, row, self)
+        return sent
+
+    async def delete(self, obj: M) -> None:
+        """Delete the instance's row (one DELETE)."""
+        await self._row_of(obj, "delete").delete()
+
+    async def refresh(self, obj: M) -> None:
+        """Reload the instance from the server (one GET); clears its changes."""
+        row = self._row_of(obj, "refresh")
+        await row.refresh()
+        absorb(obj, row, self)
+
+
+async def sync_model(
+    manager: AsyncTableManager,
+    model: type[RowModel],
+    *,
+    name: str | None,
+    owner_column: str | None,
+    dry_run: bool,
+    drop: bool,
+) -> SchemaPlan:
+    """Plan, and unless ``dry_run`` apply, the changes that make a table fit ``model``."""
+    table_name = name or table_name_of(model)
+    table = await _existing(manager, table_name)
+    plan = plan_schema(
+        model,
+        table_name,
+        None if table is None else table.column_defs,
+        owner_column=owner_column,
+        server_owner=None if table is None else table.owner_column,
+    )
+    if dry_run:
+        return plan
+    if table is None:
+        await manager.create(table_name, columns=list(plan.add), owner_column=owner_column)
+        return attrs.evolve(plan, applied=True)
+    for spec in plan.add:
+        await table.columns.add(spec)
+    for column in plan.drop if drop else ():
+        await table.columns[column].delete()
+    return attrs.evolve(plan, applied=True, drop_applied=drop)
+
+
+async def _existing(manager: AsyncTableManager, name: str) -> AsyncTable | None:
+    try:
+        return await manager.get(name)
+    except NotFoundError:
+        return None
