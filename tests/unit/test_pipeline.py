@@ -21,6 +21,7 @@ from axhub_orm import (
     PreconditionFailedError,
     RateLimitError,
     RequestTimeoutError,
+    StateError,
     TokenType,
     UnavailableError,
     ValidationError,
@@ -422,3 +423,14 @@ async def test_async_client_follows_the_same_policy() -> None:
         assert (await hub.me()).id == "u"
         assert TOKEN not in repr(hub)
     assert len({r.headers["X-Request-ID"] for r in rec.requests[:2]}) == 1
+
+
+def test_closed_client_refuses_with_a_typed_error() -> None:
+    """A request on a closed client raises StateError(client_closed), not an httpx error."""
+    rec = Recorder(ok())
+    hub = hub_for(rec)
+    hub.close()
+    with pytest.raises(StateError) as info:
+        hub.request("authGetApiV1Me")
+    assert info.value.code == "client_closed"
+    assert rec.requests == []

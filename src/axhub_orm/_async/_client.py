@@ -11,7 +11,13 @@ from typing import Any
 
 import httpx
 
-from .._errors import ConnectError, InternalError, RequestTimeoutError, ValidationError
+from .._errors import (
+    ConnectError,
+    InternalError,
+    RequestTimeoutError,
+    StateError,
+    ValidationError,
+)
 from .._http import (
     DEFAULT_BASE_URL,
     PreparedRequest,
@@ -171,6 +177,11 @@ class AsyncAxHub:
             ) from None
 
     async def _send(self, prepared: PreparedRequest) -> httpx.Response:
+        if self._http.is_closed:
+            raise StateError(
+                "this client is closed; create a new one (or keep it open in a `with` block)",
+                code="client_closed",
+            )
         request_id = new_request_id()
         headers = {**self._auth, "X-Request-ID": request_id}
         attempt = 0

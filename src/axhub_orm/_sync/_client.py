@@ -12,7 +12,13 @@ from typing import Any
 
 import httpx
 
-from .._errors import ConnectError, InternalError, RequestTimeoutError, ValidationError
+from .._errors import (
+    ConnectError,
+    InternalError,
+    RequestTimeoutError,
+    StateError,
+    ValidationError,
+)
 from .._http import (
     DEFAULT_BASE_URL,
     PreparedRequest,
@@ -172,6 +178,11 @@ class AxHub:
             ) from None
 
     def _send(self, prepared: PreparedRequest) -> httpx.Response:
+        if self._http.is_closed:
+            raise StateError(
+                "this client is closed; create a new one (or keep it open in a `with` block)",
+                code="client_closed",
+            )
         request_id = new_request_id()
         headers = {**self._auth, "X-Request-ID": request_id}
         attempt = 0
