@@ -14,8 +14,9 @@ exactly this flow from cassettes.
 Example::
 
     from axhub_orm.local import LocalAxHub
+    from axhub_orm.testing import CountingTransport
 
-    log = RequestCounter()
+    log = CountingTransport()
     with LocalAxHub() as local, local.client(transport=log) as hub:
         results = run_flow(hub, log, FlowNames(slug="demo"))
     print(render_report(results))
@@ -42,10 +43,10 @@ from ._http import redacted_token
 from ._routes import ROUTES
 from ._sync import AxHub
 from .models import App, AsyncApp, AsyncTable, Column, Table
+from .testing import CountingTransport
 
 __all__ = [
     "FlowNames",
-    "RequestCounter",
     "RequestLog",
     "StepResult",
     "demo",
@@ -110,51 +111,6 @@ class RequestLog(Protocol):
     """Anything that keeps the requests its transport sent (``axhub_orm.testing``'s too)."""
 
     requests: list[httpx.Request]
-
-
-class RequestCounter(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """A transport that records each request, then sends it through an httpx transport.
-
-    The same idea as ``axhub_orm.testing.CountingTransport``, without needing pytest; one
-    instance serves a sync client (``inner`` defaults to ``httpx.HTTPTransport``) or an async
-    one (``async_inner`` defaults to ``httpx.AsyncHTTPTransport``).
-    """
-
-    def __init__(
-        self,
-        inner: httpx.BaseTransport | None = None,
-        async_inner: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.requests: list[httpx.Request] = []
-        self._inner = inner
-        self._async_inner = async_inner
-
-    def __repr__(self) -> str:
-        return f"<RequestCounter requests={len(self.requests)}>"
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Record the request, then send it."""
-        self.requests.append(request)
-        if self._inner is None:
-            self._inner = httpx.HTTPTransport()
-        return self._inner.handle_request(request)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Record the request, then send it (async)."""
-        self.requests.append(request)
-        if self._async_inner is None:
-            self._async_inner = httpx.AsyncHTTPTransport()
-        return await self._async_inner.handle_async_request(request)
-
-    def close(self) -> None:
-        """Close the sync inner transport."""
-        if self._inner is not None:
-            self._inner.close()
-
-    async def aclose(self) -> None:
-        """Close the async inner transport."""
-        if self._async_inner is not None:
-            await self._async_inner.aclose()
 
 
 @functools.cache
@@ -296,9 +252,10 @@ def run_flow(
 ) -> list[StepResult]:
     """Walk the seed's quickstart and destructive flow through ``hub``; one result per step.
 
-    ``log`` is the request log of ``hub``'s transport (e.g. a :class:`RequestCounter` passed as
-    ``transport=``). The flow stops at the first failing step, then deletes what it created
-    unless ``keep``; with ``keep`` the app is left in place (and the last step names it).
+    ``log`` is the request log of ``hub``'s transport (e.g. a
+    :class:`~axhub_orm.testing.CountingTransport` passed as ``transport=``). The flow stops at
+    the first failing step, then deletes what it created unless ``keep``; with ``keep`` the
+    app is left in place (and the last step names it).
     """
     rec, made = _Recorder(log), _Created()
     try:
@@ -669,7 +626,7 @@ def _demo_local(args: argparse.Namespace) -> int:
         )
         return 2
     names = FlowNames.timestamped() if args.db else FlowNames(slug="demo")
-    log = RequestCounter()
+    log = CountingTransport()
     with LocalAxHub(db=args.db) as local:
         print(
             f"AX Hub emulator at {local.base_url} (tenant {local.tenant_slug}, "
@@ -691,7 +648,7 @@ def _demo_remote(args: argparse.Namespace) -> int:
     if missing:
         print(f"axhub-orm demo: a real AX Hub needs {'; '.join(missing)}", file=sys.stderr)
         return 2
-    log = RequestCounter()
+    log = CountingTransport()
     try:
         hub = AxHub.from_env(transport=log, **overrides)
     except ValidationError as exc:
