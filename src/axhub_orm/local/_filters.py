@@ -93,6 +93,11 @@ def _column(columns: Mapping[str, ColumnDef], name: str) -> ColumnDef:
     return column
 
 
+def _compared(column: ColumnDef, operand: str) -> str:
+    """The SQL operand of a comparison: jsonb values compare by their numeric-aware key."""
+    return f"ax_jsonb_key({operand})" if column.type == "jsonb" else operand
+
+
 def _compile_filter(column: ColumnDef, raw: str, query: RowQuery) -> None:
     op, dot, text = raw.partition(".")
     if not dot or op not in _ALL_OPS:
@@ -106,7 +111,7 @@ def _compile_filter(column: ColumnDef, raw: str, query: RowQuery) -> None:
     elif op in _OPS:
         if op not in ("eq", "ne") and column.type not in ORDERABLE_TYPES:
             raise field_error("invalid_value", column.name, f"{op} does not apply to jsonb")
-        query.where.append(f"{ident} {_OPS[op]} ?")
+        query.where.append(f"{_compared(column, ident)} {_OPS[op]} {_compared(column, '?')}")
         query.params.append(parse_literal(column.type, text, column.name))
     elif op == "like":
         if column.type != "text":
@@ -119,7 +124,8 @@ def _compile_filter(column: ColumnDef, raw: str, query: RowQuery) -> None:
         if len(items) > _MAX_IN:
             raise field_error("invalid_value", column.name, f"in takes at most {_MAX_IN} values")
         values = [parse_literal(column.type, item, column.name) for item in items]
-        query.where.append(f"{ident} IN ({', '.join('?' * len(values))})")
+        marks = ", ".join(_compared(column, "?") for _ in values)
+        query.where.append(f"{_compared(column, ident)} IN ({marks})")
         query.params.extend(values)
     query.filter_count += 1
 

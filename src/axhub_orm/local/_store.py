@@ -24,6 +24,7 @@ from ._types import (
     SQL_AFFINITY,
     ColumnDef,
     from_db,
+    jsonb_key,
     quote_ident,
     utc_now,
 )
@@ -130,6 +131,7 @@ class Store:
 
     def _setup(self) -> None:
         self._conn.create_function("ax_like", 2, like_match, deterministic=True)
+        self._conn.create_function("ax_jsonb_key", 1, jsonb_key, deterministic=True)
         if self.path is not None:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")

@@ -116,6 +116,28 @@ def canonical_json(value: Any, name: str) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _numeric(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _numeric(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numeric(item) for item in value]
+    return value
+
+
+def jsonb_key(stored: str | None) -> str | None:
+    """The comparison key of a stored jsonb value: numbers compare numerically (``1 = 1.0``).
+
+    Registered in SQLite as ``ax_jsonb_key`` for ``eq``/``ne``/``in`` on jsonb columns, as
+    PostgreSQL's jsonb equality compares numbers by value, not by spelling.
+    """
+    if stored is None:
+        return None
+    normal = _numeric(json.loads(stored))
+    return json.dumps(normal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _int(value: Any, ctype: str, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _bad(name, "an integer")
