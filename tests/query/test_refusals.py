@@ -172,6 +172,24 @@ def test_get_of_a_deleted_row_raises_does_not_exist(owned: Any) -> None:
     assert row.id in gone.value.message
 
 
+def test_get_by_id_on_a_filtered_query_also_checks_the_filters(
+    owned: Any, sent: CountingTransport
+) -> None:
+    """``filter(...).get(row_id)`` returns the row only if it matches the filters too."""
+    row = owned.rows.get(title="a")
+    assert owned.rows.filter(title="a").get(row.id).to_dict() == row.to_dict()
+    with pytest.raises(owned.rows.DoesNotExist):
+        owned.rows.filter(title="b").get(row.id)
+    assert owned.rows.only("title").get(row.id).to_dict() == {"id": row.id, "title": "a"}
+    assert [r.url.params.get("id") for r in sent.requests[1:]] == [f"eq.{row.id}"] * 3
+    sent.reset()
+    with pytest.raises(ValidationError, match="not both"):
+        owned.rows.get(row.id, title="a")
+    with pytest.raises(QueryError, match="before slicing"):
+        owned.rows[:2].get(row.id)
+    assert sent.requests == []
+
+
 def test_get_on_a_slice_looks_inside_the_slice(owned: Any) -> None:
     """``q[:1].get()`` finds the one row of the window, as in Django."""
     assert owned.rows.order_by("title")[:1].get()["title"] == "a"

@@ -109,6 +109,12 @@ def test_iterating_250_rows_sends_3_list_requests(table: Any, sent: CountingTran
     ]
 
 
+def test_exactly_200_rows_take_2_requests(table: Any, sent: CountingTransport) -> None:
+    """A full last page with ``has_more`` false ends the iteration without an empty request."""
+    assert len(table.rows.filter(n__lt=200).all()) == 200
+    assert len(sent.requests) == 2
+
+
 def test_iteration_is_lazy_page_by_page(table: Any, sent: CountingTransport) -> None:
     """Stopping after the first row or the first page sends only one request."""
     next(iter(table.rows))
