@@ -222,6 +222,15 @@ def _build_condition(column: str, lookup: str, value: object) -> Condition:
     return Condition(column=column, op="like", wire_value=_PATTERNS[lookup].format(text))
 
 
+def _as_json_operand(lookup: str, value: object) -> object:
+    """On a jsonb column a text value is a JSON string: ``"x"`` is sent as ``"x"`` (quoted)."""
+    if lookup in ("eq", "ne") and isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if lookup == "in" and isinstance(value, list | tuple | set | frozenset):
+        return [json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v for v in value]
+    return value
+
+
 def _isnull(column: str, value: object) -> Condition:
     if not isinstance(value, bool):
         raise _refuse(
@@ -465,6 +474,8 @@ class QuerySpec:
         default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
     )
     known_columns: frozenset[str] | None = attrs.field(default=None, converter=_to_columns)
+    json_columns: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    """Columns of type jsonb: a ``str`` compared with them is sent as a JSON string."""
 
     # --- building ---
 
@@ -677,6 +688,8 @@ class QuerySpec:
                 "it works)",
             )
         column = _check_column(column, self.known_columns)
+        if column in self.json_columns:
+            value = _as_json_operand(lookup, value)
         return _build_condition(column, lookup, value)
 
     def _order_field(self, field: object) -> tuple[bool, str]:

@@ -236,3 +236,18 @@ async def test_async_building_sends_nothing_and_reuse_leaks_nothing(
     assert {row["kind"] async for row in kind_a} == {"a"}
     assert {row["kind"] async for row in kind_b} == {"b"}
     assert (await base.count(), await kind_a.count(), await kind_b.count()) == (30, 10, 10)
+
+
+def test_text_value_on_a_jsonb_column_is_sent_as_a_json_string(axhub_app: Any) -> None:
+    """filter(meta="x") on a jsonb column sends eq."x" (JSON), and finds the row holding "x"."""
+    table = axhub_app.tables.create(
+        "docs", columns=[Column("owner_id", "uuid"), Column("meta", "jsonb")],
+        owner_column="owner_id",
+    )
+    table.rows.create(meta="x")
+    table.rows.create(meta={"k": "x"})
+    query = table.rows.filter(meta="x")
+    assert 'meta=eq.%22x%22' in query.explain()
+    assert [r["meta"] for r in query] == ["x"]
+    assert table.rows.filter(meta__in=["x", "y"]).count() == 1
+    assert table.rows.filter(meta__ne="x").count() == 1
