@@ -53,7 +53,9 @@ class AsyncRowQuery:
     @classmethod
     def _root(cls, table: AsyncTable) -> AsyncRowQuery:
         known = table.column_names if table.column_defs else None
-        json_columns = {str(c["name"]) for c in table.column_defs if c.get("type") == "jsonb"}
+        json_columns = frozenset(
+            str(c["name"]) for c in table.column_defs if c.get("type") == "jsonb"
+        )
         return cls(table, QuerySpec(known_columns=known, json_columns=json_columns))
 
     @property
