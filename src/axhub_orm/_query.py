@@ -449,6 +449,10 @@ def _to_columns(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(value)
 
 
+def _to_names(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class QuerySpec:
     """An immutable row query: filters, order, projection and a row window.
@@ -474,7 +478,7 @@ class QuerySpec:
         default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
     )
     known_columns: frozenset[str] | None = attrs.field(default=None, converter=_to_columns)
-    json_columns: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    json_columns: frozenset[str] = attrs.field(default=frozenset(), converter=_to_names)
     """Columns of type jsonb: a ``str`` compared with them is sent as a JSON string."""
 
     # --- building ---
