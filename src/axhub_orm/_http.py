@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import cache, lru_cache
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -114,10 +115,6 @@ class PreparedRequest:
         return self.route.method
 
 
-def _missing_params(route: Route, given: Mapping[str, object]) -> list[str]:
-    return [p for p in route.path_params if given.get(p) in (None, "")]
-
-
 def prepare(
     operation_id: str,
     path_params: Mapping[str, object] | None = None,
@@ -136,26 +133,46 @@ def prepare(
             f"unknown operation id {operation_id!r}; see axhub_orm.ROUTES for the 189 operations",
             code="unknown_operation",
         )
-    given = dict(path_params or {})
-    missing = _missing_params(route, given)
+    given = path_params or {}
+    literals, names = _template(route.path)
+    if len(given) != len(names) or any(given.get(n) in (None, "") for n in names):
+        _refuse_path_params(route, given, names)
+    parts = [literals[0]]
+    for name, literal in zip(names, literals[1:], strict=True):
+        parts += (_segment(_stringify(given[name])), literal)
+    return PreparedRequest(route=route, path="".join(parts), params=encode_query(query), body=body)
+
+
+def _refuse_path_params(
+    route: Route, given: Mapping[str, object], names: tuple[str, ...]
+) -> None:
+    missing = [n for n in names if given.get(n) in (None, "")]
     if missing:
         raise ValidationError(
-            f"{operation_id} needs path parameter(s) {', '.join(missing)} for {route.path}",
+            f"{route.operation_id} needs path parameter(s) {', '.join(missing)} for {route.path}",
             code="path_param_missing",
             fields=[{"name": name, "code": "required"} for name in missing],
         )
-    unexpected = sorted(set(given) - set(route.path_params))
+    unexpected = sorted(set(given) - set(names))
     if unexpected:
         raise ValidationError(
-            f"{operation_id} has no path parameter(s) {', '.join(unexpected)} ({route.path})",
+            f"{route.operation_id} has no path parameter(s) {', '.join(unexpected)} "
+            f"({route.path})",
             code="path_param_unexpected",
         )
-    path = re.sub(
-        r"\{([A-Za-z0-9_]+)\}",
-        lambda m: quote(_stringify(given[m.group(1)]), safe=""),
-        route.path,
-    )
-    return PreparedRequest(route=route, path=path, params=encode_query(query), body=body)
+
+
+@lru_cache(maxsize=4096)
+def _segment(value: str) -> str:
+    """Percent-encode one path value whole (``/`` too); slugs and names repeat, so cached."""
+    return quote(value, safe="")
+
+
+@cache
+def _template(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a path template once: the literal pieces, and the parameter names between them."""
+    pieces = re.split(r"\{([A-Za-z0-9_]+)\}", path)
+    return tuple(pieces[0::2]), tuple(pieces[1::2])
 
 
 def _stringify(value: object) -> str:
@@ -171,6 +188,9 @@ def encode_query(query: QueryParams | None) -> tuple[tuple[str, str], ...]:
     items = query.items() if isinstance(query, Mapping) else query
     out: list[tuple[str, str]] = []
     for key, value in items:
+        if type(value) is str:  # the common case (compiled queries): no conversion
+            out.append((str(key), value))
+            continue
         values = value if isinstance(value, list | tuple) else [value]
         out.extend((str(key), _stringify(v)) for v in values if v is not None)
     return tuple(out)

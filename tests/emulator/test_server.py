@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -209,3 +211,27 @@ def test_serve_command_persists_across_restart(tmp_path: Path) -> None:
         assert fetched.json() == row
     finally:
         _stop_serve(process)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
+def test_serves_https_with_a_certificate(tmp_path: Path) -> None:
+    """With ssl_certfile/ssl_keyfile the emulator serves HTTPS that a verifying client trusts."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem"),
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    with LocalAxHub(ssl_certfile=tmp_path / "cert.pem", ssl_keyfile=tmp_path / "key.pem") as local:
+        assert local.base_url.startswith("https://127.0.0.1:")
+        trust = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+        with local.client(transport=httpx.HTTPTransport(verify=trust)) as hub:
+            assert hub.me().id == local.user_id
+        with httpx.Client(base_url=local.base_url) as untrusting, pytest.raises(httpx.ConnectError):
+            untrusting.get("/api/v1/me")
+
+
+def test_certificate_and_key_go_together(tmp_path: Path) -> None:
+    """A certificate without its key (or the reverse) is refused at construction."""
+    with pytest.raises(ValueError, match="go together"):
+        LocalAxHub(ssl_certfile=tmp_path / "cert.pem")

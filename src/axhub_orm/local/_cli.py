@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-limit", type=float, default=None, metavar="N",
         help="answer 429 above N requests per second (default: unlimited)",
     )
+    parser.add_argument("--ssl-certfile", metavar="PEM", help="serve HTTPS with this certificate")
+    parser.add_argument("--ssl-keyfile", metavar="PEM", help="the certificate's private key")
     return parser
 
 
@@ -32,11 +34,20 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(argv: list[str] | None = None) -> int:
-    """Parse ``[--db PATH] [--host H] [--port N] [--rate-limit N]`` and serve until Ctrl-C."""
+    """Run the emulator in the foreground until Ctrl-C.
+
+    Options: ``[--db PATH] [--host H] [--port N] [--rate-limit N]``, and
+    ``--ssl-certfile PEM --ssl-keyfile PEM`` to serve HTTPS.
+    """
     args = _parser().parse_args(argv)
     if args.rate_limit is not None and args.rate_limit <= 0:
         _parser().error("--rate-limit must be positive")
-    local = LocalAxHub(db=args.db, rate_limit=args.rate_limit, host=args.host, port=args.port)
+    if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
+        _parser().error("--ssl-certfile and --ssl-keyfile go together")
+    local = LocalAxHub(
+        db=args.db, rate_limit=args.rate_limit, host=args.host, port=args.port,
+        ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
+    )
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:

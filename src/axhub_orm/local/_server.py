@@ -59,7 +59,9 @@ class LocalAxHub:
     """The AX Hub emulator, served on ``host:port`` (``port=0``: a free port) while entered.
 
     ``db`` is an SQLite file (state, tokens included, survives restarts) or ``None`` for
-    memory; ``rate_limit`` is requests per second (``None``: unlimited).
+    memory; ``rate_limit`` is requests per second (``None``: unlimited). With ``ssl_certfile``
+    and ``ssl_keyfile`` (PEM) it serves HTTPS, so clients can be tested over TLS as against
+    ``https://api.axhub.ai``.
 
     Example::
 
@@ -74,7 +76,13 @@ class LocalAxHub:
         rate_limit: float | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        ssl_certfile: str | Path | None = None,
+        ssl_keyfile: str | Path | None = None,
     ) -> None:
+        if (ssl_certfile is None) != (ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together")
+        self.ssl_certfile = ssl_certfile
+        self.ssl_keyfile = ssl_keyfile
         self.db = db
         self.rate_limit = rate_limit
         self.host = host
@@ -108,6 +116,8 @@ class LocalAxHub:
             config = uvicorn.Config(
                 self._app, log_level="warning", access_log=False, lifespan="off",
                 timeout_graceful_shutdown=2,
+                ssl_certfile=None if self.ssl_certfile is None else str(self.ssl_certfile),
+                ssl_keyfile=None if self.ssl_keyfile is None else str(self.ssl_keyfile),
             )
             self._server = uvicorn.Server(config)
             self._thread = threading.Thread(
@@ -119,7 +129,8 @@ class LocalAxHub:
         except BaseException:
             self.stop()
             raise
-        self._url = f"http://{host}:{port}"
+        scheme = "http" if self.ssl_certfile is None else "https"
+        self._url = f"{scheme}://{host}:{port}"
         return self
 
     def _wait_started(self) -> None:

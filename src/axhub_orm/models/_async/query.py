@@ -142,7 +142,7 @@ class AsyncRowQuery:
             raise
         return result
 
-    def _row(self, data: Mapping[str, Any]) -> AsyncRow:
+    def _row(self, data: dict[str, Any]) -> AsyncRow:
         return AsyncRow._load(self._table, data)
 
     async def _pages(self, plan: PagePlan) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
@@ -159,9 +159,18 @@ class AsyncRowQuery:
                 yield number, rows
 
     async def __aiter__(self) -> AsyncIterator[AsyncRow]:
-        async for _, rows in self._pages(self._spec.page_plan()):
-            for row in rows:
-                yield row
+        # Rows are built as they are yielded, and a page is released before the next fetch, so
+        # iteration holds about one page of rows at a time.
+        plan = self._spec.page_plan()
+        for request in plan.requests():
+            items, has_more = await self._fetch(request.page, request.per_page)
+            received, page = len(items), request.pick(items)
+            del items
+            for item in page:
+                yield self._row(item)
+            del page
+            if plan.stops_after(request, received, has_more):
+                return
 
     async def all(self) -> list[AsyncRow]:
         """Every row of the query, as a list."""

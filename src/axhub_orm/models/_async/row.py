@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping, MutableMapping
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -36,8 +35,12 @@ def encode_value(value: Any) -> Any:
 
 
 def _own(value: Any) -> Any:
-    # Nested jsonb values are copied so in-place edits are seen against the snapshot.
-    return copy.deepcopy(value) if isinstance(value, dict | list) else value
+    """A structural copy of a JSON value (dicts and lists copied, leaves shared)."""
+    if isinstance(value, dict):
+        return {k: _own(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_own(v) for v in value]
+    return value
 
 
 class AsyncRow(MutableMapping[str, Any]):
@@ -60,21 +63,33 @@ class AsyncRow(MutableMapping[str, Any]):
     ) -> None:
         self._table = table
         self._state = state
+        # Server values are shared with the snapshot until first read (see __getitem__), so a
+        # page of rows costs two shallow dict copies per row, not a deep copy.
         self._snapshot: dict[str, Any] = dict(data) if state is EntityState.PERSISTED else {}
-        self._data: dict[str, Any] = {k: _own(v) for k, v in data.items()}
+        self._data: dict[str, Any] = dict(data)
 
     @classmethod
-    def _load(cls, table: AsyncTable, data: Mapping[str, Any]) -> AsyncRow:
-        return cls(table, data, state=EntityState.PERSISTED)
+    def _load(cls, table: AsyncTable, data: dict[str, Any]) -> AsyncRow:
+        # The hot path of every list: skip __init__ and take ownership of the decoded dict.
+        row = cls.__new__(cls)
+        row._table = table
+        row._take(data)
+        return row
 
-    def _take(self, data: Mapping[str, Any]) -> None:
-        self._snapshot = dict(data)
-        self._data = {k: _own(v) for k, v in data.items()}
+    def _take(self, data: dict[str, Any]) -> None:
+        # ``data`` is a freshly decoded response body that nothing else holds: it becomes the
+        # snapshot as is, and the row's values are one shallow copy of it.
+        self._snapshot = data
+        self._data = dict(data)
         self._state = EntityState.PERSISTED
 
     # -- mapping protocol -------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+        value = self._data[key]
+        if isinstance(value, dict | list) and value is self._snapshot.get(key):
+            # Copy on first read, so an in-place edit changes the row and not the snapshot.
+            value = self._data[key] = _own(value)
+        return value
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key in READ_ONLY:
@@ -133,8 +148,8 @@ class AsyncRow(MutableMapping[str, Any]):
         return {k: v for k, v in self._data.items() if k not in snap or snap[k] != v}
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain (deep) copy of the row's values."""
-        return copy.deepcopy(self._data)
+        """A plain copy of the row's values (nested dicts and lists copied too)."""
+        return {k: _own(v) for k, v in self._data.items()}
 
     # -- verbs ------------------------------------------------------------------------------
     def _path(self, verb: str) -> dict[str, str]:

@@ -143,7 +143,7 @@ class RowQuery:
             raise
         return result
 
-    def _row(self, data: Mapping[str, Any]) -> Row:
+    def _row(self, data: dict[str, Any]) -> Row:
         return Row._load(self._table, data)
 
     def _pages(self, plan: PagePlan) -> Iterator[tuple[int, list[Row]]]:
@@ -160,9 +160,18 @@ class RowQuery:
                 yield number, rows
 
     def __iter__(self) -> Iterator[Row]:
-        for _, rows in self._pages(self._spec.page_plan()):
-            for row in rows:
-                yield row
+        # Rows are built as they are yielded, and a page is released before the next fetch, so
+        # iteration holds about one page of rows at a time.
+        plan = self._spec.page_plan()
+        for request in plan.requests():
+            items, has_more = self._fetch(request.page, request.per_page)
+            received, page = len(items), request.pick(items)
+            del items
+            for item in page:
+                yield self._row(item)
+            del page
+            if plan.stops_after(request, received, has_more):
+                return
 
     def all(self) -> list[Row]:
         """Every row of the query, as a list."""
