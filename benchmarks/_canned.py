@@ -15,6 +15,8 @@ from typing import Any, Final
 
 import httpx
 
+from axhub_orm import AxHub, TokenType
+
 __all__ = [
     "APP_ID",
     "APP_SLUG",
@@ -27,6 +29,7 @@ __all__ = [
     "USER_ID",
     "CannedServer",
     "PagedServer",
+    "canned_hub",
     "insert_values",
     "make_row",
     "row_id",
@@ -235,3 +238,15 @@ class PagedServer:
     def transport(self) -> httpx.MockTransport:
         """A fresh mock transport over this server."""
         return httpx.MockTransport(self.handle)
+
+
+def canned_hub(transport: httpx.BaseTransport) -> AxHub:
+    """An ``AxHub`` for the canned tenant, sending through ``transport``."""
+    return AxHub(
+        base_url=BASE_URL,
+        token=TOKEN,
+        token_type=TokenType.PAT,
+        tenant_id=TENANT_ID,
+        tenant_slug=TENANT_SLUG,
+        transport=transport,
+    )

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from _canned import APP_ID, BASE_URL, TABLE, TENANT_ID, TENANT_SLUG, TOKEN, PagedServer
+from _canned import APP_ID, TABLE, PagedServer, canned_hub
 
-from axhub_orm import AxHub, Table, TokenType
+from axhub_orm import Table
 
 __all__ = ["MemoryResult", "run_memory"]
 
@@ -48,14 +48,7 @@ class MemoryResult:
 
 @contextmanager
 def _client(server: PagedServer) -> Iterator[Table]:
-    with AxHub(
-        base_url=BASE_URL,
-        token=TOKEN,
-        token_type=TokenType.PAT,
-        tenant_id=TENANT_ID,
-        tenant_slug=TENANT_SLUG,
-        transport=server.transport(),
-    ) as hub:
+    with canned_hub(server.transport()) as hub:
         yield hub.apps.get(APP_ID).tables.get(TABLE)
 
 

@@ -21,16 +21,16 @@ from _canned import (
     APP_SLUG,
     BASE_URL,
     TABLE,
-    TENANT_ID,
     TENANT_SLUG,
     TOKEN,
     CannedServer,
+    canned_hub,
     insert_values,
     row_id,
 )
 from _report import divide, median, time_batch
 
-from axhub_orm import AxHub, Table, TokenType
+from axhub_orm import AxHub, Table
 
 __all__ = ["OPERATIONS", "OverheadResult", "Pair", "build_pairs", "profile_orm", "run_overhead"]
 
@@ -161,15 +161,7 @@ def _clients(server: CannedServer) -> tuple[httpx.Client, AxHub]:
         base_url=BASE_URL,
         headers={"X-Api-Key": TOKEN, "Accept": "application/json"},
     )
-    hub = AxHub(
-        base_url=BASE_URL,
-        token=TOKEN,
-        token_type=TokenType.PAT,
-        tenant_id=TENANT_ID,
-        tenant_slug=TENANT_SLUG,
-        transport=server.transport(),
-    )
-    return raw, hub
+    return raw, canned_hub(server.transport())
 
 
 def build_pairs(raw: httpx.Client, hub: AxHub) -> dict[str, Pair]:
