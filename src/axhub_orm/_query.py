@@ -44,15 +44,16 @@ import json
 import math
 import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
-from typing import SupportsIndex, TypeVar
+from typing import SupportsIndex
 from urllib.parse import urlencode
 from uuid import UUID
 
 import attrs
 
-from axhub_orm._errors import QueryError
+from ._errors import QueryError
+from ._pages import MAX_PER_PAGE, PagePlan, PageRequest, best_per_page
 
 __all__ = [
     "IMPLICIT_COLUMNS",
@@ -69,10 +70,6 @@ __all__ = [
     "format_query_string",
 ]
 
-_T = TypeVar("_T")
-
-MAX_PER_PAGE = 100
-"""The largest ``per_page`` any request uses (the SDKs clamp to 100)."""
 
 LIKE_MAX_PERCENT = 4
 """The most unescaped ``%`` wildcards a raw ``__like`` pattern may hold."""
@@ -646,7 +643,7 @@ class QuerySpec:
         if self.limit is None:
             return PagePlan(start=self.offset, stop=None, per_page=max_per_page)
         stop = self.offset + self.limit
-        per_page = _best_per_page(self.offset, stop, max_per_page) if self.limit else 1
+        per_page = best_per_page(self.offset, stop, max_per_page) if self.limit else 1
         return PagePlan(start=self.offset, stop=stop, per_page=per_page)
 
     def explain(self, path: str, max_per_page: int = MAX_PER_PAGE) -> str:
@@ -723,114 +720,6 @@ class QuerySpec:
         new_low = self.offset + low if new_high is None else min(new_high, self.offset + low)
         limit = None if new_high is None else new_high - new_low
         return attrs.evolve(self, offset=new_low, limit=limit)
-
-
-# --- page plans ----------------------------------------------------------------------------
-
-
-def _best_per_page(start: int, stop: int, max_per_page: int) -> int:
-    """Pick the per_page whose page-aligned cover of ``[start, stop)`` is cheapest.
-
-    Cost = (requests, rows fetched beyond the window, per_page): fewest requests first,
-    then least over-fetch, then the smaller page.
-    """
-
-    def cost(per_page: int) -> tuple[int, int, int]:
-        pages = (stop - 1) // per_page - start // per_page + 1
-        return pages, pages * per_page - (stop - start), per_page
-
-    return min(range(1, max_per_page + 1), key=cost)
-
-
-def _check_plan_per_page(
-    instance: object, attribute: attrs.Attribute[int], value: int
-) -> None:
-    if not 1 <= value <= MAX_PER_PAGE:
-        raise ValueError(f"per_page must be in 1..{MAX_PER_PAGE}, got {value}")
-
-
-@attrs.frozen(kw_only=True)
-class PageRequest:
-    """One list request of a plan, and which of its rows belong to the window.
-
-    ``skip`` rows are dropped from the front of the page, then ``take`` rows are kept
-    (``None``: all the rest). Example::
-
-        >>> PageRequest(page=2, per_page=10, skip=3, take=4).pick(list(range(10)))
-        [3, 4, 5, 6]
-    """
-
-    page: int
-    per_page: int = attrs.field(validator=_check_plan_per_page)
-    skip: int
-    take: int | None
-
-    def pick(self, items: Sequence[_T]) -> list[_T]:
-        """Return the rows of this page's ``items`` that belong to the window."""
-        end = None if self.take is None else self.skip + self.take
-        return list(items[self.skip : end])
-
-
-@attrs.frozen(kw_only=True)
-class PagePlan:
-    """The pages to fetch for the row window ``[start, stop)`` (``stop=None``: to the end).
-
-    Page ``p`` with ``per_page`` n covers rows ``[(p - 1) * n, p * n)``. The I/O layer steps
-    through :meth:`requests` and stops when :meth:`stops_after` says so::
-
-        for request in plan.requests():
-            body = send(spec.list_params(request.page, request.per_page))
-            yield from request.pick(body["items"])
-            if plan.stops_after(request, len(body["items"]), body["has_more"]):
-                break
-
-    Example::
-
-        >>> [r.page for r in PagePlan(start=0, stop=250, per_page=100).requests()]
-        [1, 2, 3]
-    """
-
-    start: int = attrs.field(validator=attrs.validators.ge(0))
-    stop: int | None
-    per_page: int = attrs.field(validator=_check_plan_per_page)
-
-    @property
-    def first_page(self) -> int:
-        """The 1-based page holding row ``start``."""
-        return self.start // self.per_page + 1
-
-    @property
-    def last_page(self) -> int | None:
-        """The page holding the window's last row; ``None`` when unbounded."""
-        if self.stop is None:
-            return None
-        return (self.stop - 1) // self.per_page + 1
-
-    @property
-    def request_count(self) -> int | None:
-        """Requests for the whole window (fewer if rows run out); ``None`` when unbounded."""
-        if self.stop is None:
-            return None
-        if self.stop <= self.start:
-            return 0
-        return (self.stop - 1) // self.per_page + 2 - self.first_page
-
-    def requests(self) -> Iterator[PageRequest]:
-        """Yield the requests in page order; endless when unbounded (stop on a short page)."""
-        if self.stop is not None and self.stop <= self.start:
-            return
-        page = self.first_page
-        while self.stop is None or (page - 1) * self.per_page < self.stop:
-            low = (page - 1) * self.per_page
-            skip = max(0, self.start - low)
-            take = None if self.stop is None else min(self.stop, low + self.per_page) - low - skip
-            assert 1 <= self.per_page <= MAX_PER_PAGE  # noqa: S101  # invariant of the plan
-            yield PageRequest(page=page, per_page=self.per_page, skip=skip, take=take)
-            page += 1
-
-    def stops_after(self, request: PageRequest, received: int, has_more: bool) -> bool:
-        """Whether no request follows ``request``, given its item count and ``has_more``."""
-        return not has_more or received < request.per_page or request.page == self.last_page
 
 
 # --- query strings -------------------------------------------------------------------------
