@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ._async import AsyncAxHub, AsyncOperations
@@ -146,6 +147,11 @@ __all__ = [
     "__version__",
     "redacted_token",
 ]
+
+
+# A library logs, the application decides where to: without a handler configured, records of
+# the "axhub_orm" logger (request ids, 429 retries; never tokens) go nowhere.
+logging.getLogger("axhub_orm").addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str) -> Any:
