@@ -155,7 +155,7 @@ logging.getLogger("axhub_orm").addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str) -> Any:
-    # The emulator needs the optional `local` extra (starlette, uvicorn): import it on first use.
+    # The emulator serves with the optional `local` extra (uvicorn): import it on first use.
     if name == "LocalAxHub":
         from .local import LocalAxHub
 
