@@ -31,6 +31,7 @@ from typing import Any
 from uuid import UUID
 
 from axhub_orm._query import Condition, QuerySpec
+from axhub_orm._time import parse_rfc3339
 
 __all__ = ["IMPLICIT_TYPES", "OracleRejectedError", "count", "evaluate"]
 
@@ -187,7 +188,7 @@ def _parse_bool(text: str) -> bool:
 
 
 def _parse_timestamp(text: str) -> datetime:
-    stamp = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    stamp = parse_rfc3339(text)
     # A value without an offset is read in the session time zone, UTC.
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
 

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 import pytest
 
 from axhub_orm._http import DEFAULT_RETRY_AFTER, RetryPolicy, camelize, parse_retry_after
+from axhub_orm._time import parse_rfc3339
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -45,3 +46,24 @@ def test_camelize_keys_only() -> None:
     assert camelize({"has_more": "snake_value", "_select": 1, "a": [{"revoked_at": None}]}) == {
         "hasMore": "snake_value", "_select": 1, "a": [{"revokedAt": None}]
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-06-02T12:45:09.123456Z", datetime(2026, 6, 2, 12, 45, 9, 123456, timezone.utc)),
+        ("2026-06-02T12:45:09Z", datetime(2026, 6, 2, 12, 45, 9, tzinfo=timezone.utc)),
+        ("2026-06-02T12:45:09.5+02:00", datetime(2026, 6, 2, 10, 45, 9, 500000, timezone.utc)),
+        ("2026-06-02t12:45:09.123456789z", datetime(2026, 6, 2, 12, 45, 9, 123456, timezone.utc)),
+    ],
+)
+def test_rfc3339_parses_on_every_python(text: str, expected: datetime) -> None:
+    """RFC 3339 timestamps with Z, offsets and 1-9 fraction digits parse (3.10 included)."""
+    assert parse_rfc3339(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2026-06-02", "20260602T124509Z", "2026-06-02T12:45", "x"])
+def test_rfc3339_refuses_other_shapes(text: str) -> None:
+    """Dates alone, basic format and partial times are not RFC 3339 date-times."""
+    with pytest.raises(ValueError, match="RFC 3339"):
+        parse_rfc3339(text)

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from .._time import parse_rfc3339
 from ._errors import ApiError, field_error
 
 __all__ = [
@@ -163,7 +164,7 @@ def _timestamp(value: Any, name: str) -> str:
     if not isinstance(value, str) or len(value) > 64:
         raise _bad(name, "an RFC 3339 timestamp string")
     try:
-        moment = datetime.fromisoformat(value)
+        moment = parse_rfc3339(value)
     except ValueError:
         raise _bad(name, "an RFC 3339 timestamp string") from None
     if moment.tzinfo is None:

@@ -19,6 +19,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from .._errors import StateError, ValidationError
+from .._time import parse_rfc3339
 
 __all__ = [
     "COLUMN_TYPES",
@@ -56,10 +57,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     """Parse an RFC 3339 timestamp (``Z`` accepted on Python 3.10 too); ``None`` stays ``None``."""
     if value is None or isinstance(value, datetime):
         return value
-    text = str(value)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
+    parsed = parse_rfc3339(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
