@@ -208,12 +208,28 @@ class RetryPolicy:
     max_wait: float = DEFAULT_RETRY_AFTER
     default_wait: float = DEFAULT_RETRY_AFTER
 
-    def delay(self, status: int, headers: Mapping[str, str], attempt: int) -> float | None:
-        """Seconds to wait before retrying, or ``None`` to stop (``attempt`` counts from 0)."""
+    def delay(
+        self, status: int, headers: Mapping[str, str], attempt: int, content: bytes = b""
+    ) -> float | None:
+        """Seconds to wait before retrying, or ``None`` to stop (``attempt`` counts from 0).
+
+        ``Retry-After`` wins; without it the body's ``error.retry.after_ms`` is used, then
+        ``default_wait``.
+        """
         if status != 429 or attempt >= self.retries:
             return None
-        wait = parse_retry_after(headers.get("retry-after"), default=self.default_wait)
+        fallback = _body_retry_after(content, self.default_wait)
+        wait = parse_retry_after(headers.get("retry-after"), default=fallback)
         return min(wait, self.max_wait)
+
+
+def _body_retry_after(content: bytes, default: float) -> float:
+    """``error.retry.after_ms`` of an error body, in seconds, or ``default``."""
+    retry = (_error_object(content) or {}).get("retry")
+    after_ms = retry.get("after_ms") if isinstance(retry, dict) else None
+    if isinstance(after_ms, bool) or not isinstance(after_ms, int | float) or after_ms < 0:
+        return default
+    return after_ms / 1000
 
 
 def parse_retry_after(value: str | None, *, default: float, now: datetime | None = None) -> float:

@@ -11,10 +11,12 @@ from axhub_orm import (
     AxHub,
     Column,
     EntityState,
+    RateLimitError,
     StateError,
     Table,
     ValidationError,
 )
+from axhub_orm.local import LocalAxHub
 from axhub_orm.testing import CountingTransport
 
 
@@ -267,3 +269,27 @@ def test_env_vars_mapping_reads_and_secret_masking(counted_app: App) -> None:
         counted_app.env_vars["MISSING"]
     counted_app.env_vars.set("PLAIN", "v2")
     assert counted_app.env_vars["PLAIN"] == "v2"
+
+
+def test_rate_limited_emulator_is_retried_transparently() -> None:
+    """Against an emulator limited to 5 req/s, a burst succeeds through the 429 retries."""
+    counter = CountingTransport()
+    with LocalAxHub(rate_limit=5) as local:
+        with local.client(transport=counter, max_retry_wait=0.3) as hub:
+            ids = {hub.me().id for _ in range(8)}
+        assert ids == {local.user_id}
+        assert counter.count() > 8  # some requests were 429s, retried with the same request id
+        with local.client(rate_limit_retries=0) as strict:
+            info = _first_rate_limit(strict)
+    assert (info.code, info.status, info.retryable) == ("rate_limited", 429, True)
+    assert info.request_id
+
+
+def _first_rate_limit(hub: AxHub) -> RateLimitError:
+    """Call hub.me() until a 429 surfaces; return that error."""
+    for _ in range(20):
+        try:
+            hub.me()
+        except RateLimitError as exc:
+            return exc
+    raise AssertionError("20 requests at 5 req/s were never rate limited")

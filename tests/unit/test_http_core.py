@@ -67,3 +67,13 @@ def test_rfc3339_refuses_other_shapes(text: str) -> None:
     """Dates alone, basic format and partial times are not RFC 3339 date-times."""
     with pytest.raises(ValueError, match="RFC 3339"):
         parse_rfc3339(text)
+
+
+def test_retry_policy_falls_back_to_the_body_after_ms() -> None:
+    """Without Retry-After, error.retry.after_ms decides the wait; the header wins when present."""
+    policy = RetryPolicy(retries=2, max_wait=100.0)
+    body = b'{"error": {"code": "rate_limited", "retry": {"after_ms": 1500}}}'
+    assert policy.delay(429, {}, 0, body) == 1.5
+    assert policy.delay(429, {"retry-after": "3"}, 0, body) == 3.0
+    assert policy.delay(429, {}, 0, b'{"error": {"retry": {"after_ms": -1}}}') == 60.0
+    assert policy.delay(429, {}, 0, b"<html>busy</html>") == 60.0

@@ -190,7 +190,9 @@ class AxHub:
             response = self._send_once(prepared, headers, request_id)
             if response.is_success or response.is_redirect:
                 return response
-            delay = self._retry.delay(response.status_code, response.headers, attempt)
+            delay = self._retry.delay(
+                response.status_code, response.headers, attempt, response.content
+            )
             if delay is None:
                 raise decode_error(response.status_code, response.content, request_id)
             attempt += 1
