@@ -13,7 +13,7 @@ from ..._errors import (
     ValidationError,
 )
 from ..._http import prepare
-from ..._query import PagePlan, QuerySpec
+from ..._query import QuerySpec
 from .row import AsyncRow
 
 if TYPE_CHECKING:
@@ -145,32 +145,34 @@ class AsyncRowQuery:
     def _row(self, data: dict[str, Any]) -> AsyncRow:
         return AsyncRow._load(self._table, data)
 
-    async def _pages(self, plan: PagePlan) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
-        for request in plan.requests():
-            items, has_more = await self._fetch(request.page, request.per_page)
-            yield request.page, [self._row(item) for item in request.pick(items)]
-            if plan.stops_after(request, len(items), has_more):
-                return
+    async def _page_items(self) -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
+        """The one paging loop: ``(page_number, items in the window)`` per non-empty page.
 
-    async def pages(self) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
-        """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
-        async for number, rows in self._pages(self._spec.page_plan()):
-            if rows:  # no empty page: a query matching nothing yields nothing
-                yield number, rows
-
-    async def __aiter__(self) -> AsyncIterator[AsyncRow]:
-        # Rows are built as they are yielded, and a page is released before the next fetch, so
-        # iteration holds about one page of rows at a time.
+        Each page's decoded body is released before the next fetch, so a consumer that drops
+        its page too holds about one page at a time.
+        """
         plan = self._spec.page_plan()
         for request in plan.requests():
             items, has_more = await self._fetch(request.page, request.per_page)
             received, page = len(items), request.pick(items)
             del items
-            for item in page:
-                yield self._row(item)
+            if page:  # no empty page: a query matching nothing yields nothing
+                yield request.page, page
             del page
             if plan.stops_after(request, received, has_more):
                 return
+
+    async def pages(self) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
+        """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
+        async for number, items in self._page_items():
+            yield number, [self._row(item) for item in items]
+
+    async def __aiter__(self) -> AsyncIterator[AsyncRow]:
+        # Rows are built as they are yielded; the page is dropped before the next fetch.
+        async for _, items in self._page_items():
+            for item in items:
+                yield self._row(item)
+            del items
 
     async def all(self) -> list[AsyncRow]:
         """Every row of the query, as a list."""

@@ -14,7 +14,7 @@ from ..._errors import (
     ValidationError,
 )
 from ..._http import prepare
-from ..._query import PagePlan, QuerySpec
+from ..._query import QuerySpec
 from .row import Row
 
 if TYPE_CHECKING:
@@ -146,32 +146,34 @@ class RowQuery:
     def _row(self, data: dict[str, Any]) -> Row:
         return Row._load(self._table, data)
 
-    def _pages(self, plan: PagePlan) -> Iterator[tuple[int, list[Row]]]:
-        for request in plan.requests():
-            items, has_more = self._fetch(request.page, request.per_page)
-            yield request.page, [self._row(item) for item in request.pick(items)]
-            if plan.stops_after(request, len(items), has_more):
-                return
+    def _page_items(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """The one paging loop: ``(page_number, items in the window)`` per non-empty page.
 
-    def pages(self) -> Iterator[tuple[int, list[Row]]]:
-        """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
-        for number, rows in self._pages(self._spec.page_plan()):
-            if rows:  # no empty page: a query matching nothing yields nothing
-                yield number, rows
-
-    def __iter__(self) -> Iterator[Row]:
-        # Rows are built as they are yielded, and a page is released before the next fetch, so
-        # iteration holds about one page of rows at a time.
+        Each page's decoded body is released before the next fetch, so a consumer that drops
+        its page too holds about one page at a time.
+        """
         plan = self._spec.page_plan()
         for request in plan.requests():
             items, has_more = self._fetch(request.page, request.per_page)
             received, page = len(items), request.pick(items)
             del items
-            for item in page:
-                yield self._row(item)
+            if page:  # no empty page: a query matching nothing yields nothing
+                yield request.page, page
             del page
             if plan.stops_after(request, received, has_more):
                 return
+
+    def pages(self) -> Iterator[tuple[int, list[Row]]]:
+        """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
+        for number, items in self._page_items():
+            yield number, [self._row(item) for item in items]
+
+    def __iter__(self) -> Iterator[Row]:
+        # Rows are built as they are yielded; the page is dropped before the next fetch.
+        for _, items in self._page_items():
+            for item in items:
+                yield self._row(item)
+            del items
 
     def all(self) -> list[Row]:
         """Every row of the query, as a list."""
