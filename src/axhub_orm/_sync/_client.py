@@ -35,7 +35,7 @@ from .._http import (
 )
 from .._version import __version__
 from ..models._sync.app import AppManager
-from ..models._base import Me
+from ..models._base import Me, list_items
 from ._operations import Operations
 
 __all__ = ["AxHub"]
@@ -176,6 +176,20 @@ class AxHub:
                 status=response.status_code,
                 request_id=response.headers.get("x-request-id"),
             ) from None
+
+    def _call_all(self, operation_id: str, path_params: Mapping[str, object]) -> list[Any]:
+        """Every item of a paged (non-row) list operation, following ``has_more``."""
+        items: list[Any] = []
+        page = 1
+        while True:
+            data = self._call(
+                operation_id, path_params=path_params, query={"page": page, "per_page": 100}
+            )
+            batch, more = list_items(data)
+            items.extend(batch)
+            if not more:
+                return items
+            page += 1
 
     def _send(self, prepared: PreparedRequest) -> httpx.Response:
         if self._http.is_closed:

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncApp", "AsyncAppManager", "AsyncEnvVars"]
 
-_PAGE = 100
-
 
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
 class AsyncApp(Tracked):
@@ -196,19 +194,8 @@ class AsyncAppManager:
     async def list(self) -> list[AsyncApp]:
         """Every app of the tenant, all pages."""
         path = {"tenantID": _tenant_id(self._hub)}
-        apps: list[AsyncApp] = []
-        page = 1
-        while True:
-            data = await self._hub._call(
-                "appsGetApiV1TenantsByTenantIDApps",
-                path_params=path,
-                query={"page": page, "per_page": _PAGE},
-            )
-            items, more = list_items(data)
-            apps.extend(AsyncApp._load(self._hub, item) for item in items)
-            if not more:
-                return apps
-            page += 1
+        items = await self._hub._call_all("appsGetApiV1TenantsByTenantIDApps", path)
+        return [AsyncApp._load(self._hub, item) for item in items]
 
 
 class AsyncEnvVars:

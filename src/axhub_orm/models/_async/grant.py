@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from ..._errors import NotFoundError, StateError, ValidationError
-from .._base import EntityState, Tracked, list_items, structure
+from .._base import EntityState, Tracked, structure
 
 if TYPE_CHECKING:
     from .table import AsyncTable
@@ -166,16 +166,7 @@ class AsyncGrants:
 
     async def list(self) -> list[AsyncGrant]:
         """Every grant of the table, revoked ones included (with ``revoked_at`` set)."""
-        grants: list[AsyncGrant] = []
-        page = 1
-        while True:
-            data = await self._table._hub._call(
-                "schemaGetApiV1AppsByAppIDTablesByTableNameGrants",
-                path_params=self._table._path(),
-                query={"page": page, "per_page": 100},
-            )
-            items, more = list_items(data)
-            grants.extend(AsyncGrant._load(self._table, item) for item in items)
-            if not more:
-                return grants
-            page += 1
+        items = await self._table._hub._call_all(
+            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants", self._table._path()
+        )
+        return [AsyncGrant._load(self._table, item) for item in items]

@@ -15,7 +15,6 @@ from .._base import (
     EntityState,
     Tracked,
     check_identifier,
-    list_items,
     structure,
 )
 from .._typed import M, RowModel, SchemaPlan, TableModel, require_fit
@@ -428,19 +427,8 @@ class AsyncTableManager:
 
     async def list(self) -> list[AsyncTable]:
         """Every table of the app, all pages."""
-        tables: list[AsyncTable] = []
-        page = 1
-        while True:
-            data = await self._hub._call(
-                "schemaGetApiV1AppsByAppIDTables",
-                path_params=self._app._path(),
-                query={"page": page, "per_page": 100},
-            )
-            items, more = list_items(data)
-            tables.extend(AsyncTable._load(self._hub, self._app, item) for item in items)
-            if not more:
-                return tables
-            page += 1
+        items = await self._hub._call_all("schemaGetApiV1AppsByAppIDTables", self._app._path())
+        return [AsyncTable._load(self._hub, self._app, item) for item in items]
 
     async def exists(self, name: str) -> bool:
         """Whether a table of that name exists (one GET)."""

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = ["App", "AppManager", "EnvVars"]
 
-_PAGE = 100
-
 
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
 class App(Tracked):
@@ -197,19 +195,8 @@ class AppManager:
     def list(self) -> list[App]:
         """Every app of the tenant, all pages."""
         path = {"tenantID": _tenant_id(self._hub)}
-        apps: list[App] = []
-        page = 1
-        while True:
-            data = self._hub._call(
-                "appsGetApiV1TenantsByTenantIDApps",
-                path_params=path,
-                query={"page": page, "per_page": _PAGE},
-            )
-            items, more = list_items(data)
-            apps.extend(App._load(self._hub, item) for item in items)
-            if not more:
-                return apps
-            page += 1
+        items = self._hub._call_all("appsGetApiV1TenantsByTenantIDApps", path)
+        return [App._load(self._hub, item) for item in items]
 
 
 class EnvVars:

@@ -16,7 +16,6 @@ from .._base import (
     EntityState,
     Tracked,
     check_identifier,
-    list_items,
     structure,
 )
 from .._typed import M, RowModel, SchemaPlan, TableModel, require_fit
@@ -429,19 +428,8 @@ class TableManager:
 
     def list(self) -> list[Table]:
         """Every table of the app, all pages."""
-        tables: list[Table] = []
-        page = 1
-        while True:
-            data = self._hub._call(
-                "schemaGetApiV1AppsByAppIDTables",
-                path_params=self._app._path(),
-                query={"page": page, "per_page": 100},
-            )
-            items, more = list_items(data)
-            tables.extend(Table._load(self._hub, self._app, item) for item in items)
-            if not more:
-                return tables
-            page += 1
+        items = self._hub._call_all("schemaGetApiV1AppsByAppIDTables", self._app._path())
+        return [Table._load(self._hub, self._app, item) for item in items]
 
     def exists(self, name: str) -> bool:
         """Whether a table of that name exists (one GET)."""
