@@ -25,9 +25,7 @@ Example::
 from __future__ import annotations
 
 import argparse
-import functools
 import os
-import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -40,7 +38,7 @@ import httpx
 from ._async import AsyncAxHub
 from ._errors import AxHubError, NotFoundError, ValidationError
 from ._http import redacted_token
-from ._routes import ROUTES
+from ._resolve import resolve_path
 from ._sync import AxHub
 from .models import App, AsyncApp, AsyncTable, Column, Table
 from .testing import CountingTransport
@@ -113,29 +111,10 @@ class RequestLog(Protocol):
     requests: list[httpx.Request]
 
 
-@functools.cache
-def _route_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    # Fewer placeholders first, so ``…/{table}/_count`` wins over ``…/{table}/{id}``.
-    routes = sorted(ROUTES.values(), key=lambda route: len(route.path_params))
-    return tuple(
-        (route.method, re.compile("^" + _path_regex(route.path) + "$"), route.operation_id)
-        for route in routes
-    )
-
-
-def _path_regex(template: str) -> str:
-    return "/".join(
-        "[^/]+" if part.startswith("{") else re.escape(part) for part in template.split("/")
-    )
-
-
 def operation_id_of(request: httpx.Request) -> str:
     """The operation id of a sent request (``METHOD /path`` if no route matches)."""
-    path = request.url.path
-    for method, pattern, operation_id in _route_patterns():
-        if method == request.method and pattern.match(path):
-            return operation_id
-    return f"{request.method} {path}"
+    found = resolve_path(request.method, request.url.path)
+    return found[0].operation_id if found else f"{request.method} {request.url.path}"
 
 
 # --- the step recorder -------------------------------------------------------------------------

@@ -80,3 +80,20 @@ def test_unasync_check_fails_on_a_hand_edited_twin(tree_copy: Path) -> None:
     twin = tree_copy / "src/axhub_orm/_sync/_client.py"
     twin.write_text(twin.read_text().replace("def close", "def close_", 1))
     assert run("unasync.py", "--check", cwd=tree_copy).returncode == 1
+
+
+def test_requests_resolve_back_to_their_operation() -> None:
+    """A method and path resolve to the most specific route: literals beat parameters."""
+    from axhub_orm._resolve import resolve_path
+
+    count = resolve_path("GET", "/data/t/a/tickets/_count")
+    assert count is not None
+    assert count[0].operation_id == "schemaGetDataByTenantSlugByAppSlugByTableCount"
+    types = resolve_path("GET", "/api/v1/apps/x/tables/column-types")
+    assert types is not None
+    assert types[0].operation_id == "schemaGetApiV1AppsByAppIDTablesColumnTypes"
+    row = resolve_path("PATCH", "/data/t/a/tickets/r1")
+    assert row is not None
+    assert row[1] == {"tenantSlug": "t", "appSlug": "a", "table": "tickets", "id": "r1"}
+    assert resolve_path("GET", "/nowhere") is None
+    assert resolve_path("PUT", "/api/v1/me") is None

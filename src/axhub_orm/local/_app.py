@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from axhub_orm._routes import ROUTES, Route
-
+from .._resolve import resolve
+from .._routes import ROUTES
 from ._context import Ctx, Handler, Reply, is_uuid
 from ._errors import ApiError
 from ._handlers_apps import HANDLERS as APP_HANDLERS
@@ -38,54 +38,6 @@ MAX_BODY = 1024 * 1024
 _UUID_PARAMS = ("tenantID", "appID")
 _REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _log = logging.getLogger("axhub_orm.local")
-
-
-@dataclass(frozen=True)
-class _Template:
-    route: Route
-    parts: tuple[str | None, ...]  # a literal segment, or None for a {param}
-
-    @property
-    def specificity(self) -> tuple[bool, ...]:
-        return tuple(p is not None for p in self.parts)
-
-    def match(self, segments: list[str]) -> dict[str, str] | None:
-        if len(segments) != len(self.parts):
-            return None
-        values: list[str] = []
-        for part, segment in zip(self.parts, segments, strict=True):
-            if part is None:
-                if not segment:
-                    return None
-                values.append(segment)
-            elif part != segment:
-                return None
-        return dict(zip(self.route.path_params, values, strict=True))
-
-
-def _compile_templates() -> list[_Template]:
-    templates = []
-    for route in ROUTES.values():
-        parts = tuple(
-            None if s.startswith("{") and s.endswith("}") else s for s in route.path.split("/")[1:]
-        )
-        templates.append(_Template(route, parts))
-    # literal segments win over parameters, left to right (``tables/column-types`` before
-    # ``tables/{tableName}``)
-    return sorted(templates, key=lambda t: t.specificity, reverse=True)
-
-
-_TEMPLATES = _compile_templates()
-
-
-def resolve(method: str, segments: list[str]) -> tuple[Route, dict[str, str]] | None:
-    """The most specific route for ``method`` and path ``segments``, with its path params."""
-    for template in _TEMPLATES:
-        if template.route.method == method:
-            params = template.match(segments)
-            if params is not None:
-                return template.route, params
-    return None
 
 
 class RateLimiter:
