@@ -276,7 +276,8 @@ class AsyncTable(Tracked, Generic[TableModel]):
 
     def _create_body(self) -> dict[str, Any]:
         check_identifier("table", self.name)
-        columns = [ColumnSpec(**_column_args(c)).to_wire() for c in self.column_defs]
+        # column_defs of a new table were checked by ColumnSpec.to_wire() in tables.new()
+        columns = [dict(c) for c in self.column_defs]
         names = [c["name"] for c in columns]
         if self.owner_column is not None and self.owner_column not in names:
             raise ValidationError(
@@ -325,10 +326,6 @@ class AsyncTable(Tracked, Generic[TableModel]):
             per_page=int(data.get("per_page") or per_page),
             has_more=bool(data.get("has_more")),
         )
-
-
-def _column_args(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: data[k] for k in ("name", "type", "nullable", "default") if k in data}
 
 
 class AsyncTableManager:
