@@ -18,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from _polish import polish
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "axhub_orm"
 SOURCE = PACKAGE / "_data" / "routes.json"
@@ -162,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if the files are stale")
     args = parser.parse_args(argv)
     routes = load_routes()
-    outputs = {ROUTES_OUT: render_routes(routes), OPERATIONS_OUT: render_operations(routes)}
+    outputs = {
+        ROUTES_OUT: polish(render_routes(routes), ROUTES_OUT),
+        OPERATIONS_OUT: polish(render_operations(routes), OPERATIONS_OUT),
+    }
     stale = [p for p, text in outputs.items() if not p.exists() or p.read_text("utf-8") != text]
     if args.check:
         for path in stale:

@@ -115,8 +115,10 @@ def _compare_op(op: str, left: Any, right: Any, type_: str) -> bool:
     if op == "ne":
         return not _equal(left, right, type_)
     checks: dict[str, Callable[[Any, Any], bool]] = {
-        "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
     }
     return checks[op](left, right)
 

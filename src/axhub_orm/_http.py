@@ -143,9 +143,7 @@ def prepare(
     return PreparedRequest(route=route, path="".join(parts), params=encode_query(query), body=body)
 
 
-def _refuse_path_params(
-    route: Route, given: Mapping[str, object], names: tuple[str, ...]
-) -> None:
+def _refuse_path_params(route: Route, given: Mapping[str, object], names: tuple[str, ...]) -> None:
     missing = [n for n in names if given.get(n) in (None, "")]
     if missing:
         raise ValidationError(
@@ -156,8 +154,7 @@ def _refuse_path_params(
     unexpected = sorted(set(given) - set(names))
     if unexpected:
         raise ValidationError(
-            f"{route.operation_id} has no path parameter(s) {', '.join(unexpected)} "
-            f"({route.path})",
+            f"{route.operation_id} has no path parameter(s) {', '.join(unexpected)} ({route.path})",
             code="path_param_unexpected",
         )
 

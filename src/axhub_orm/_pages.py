@@ -33,9 +33,7 @@ def best_per_page(start: int, stop: int, max_per_page: int) -> int:
     return min(range(1, max_per_page + 1), key=cost)
 
 
-def _check_plan_per_page(
-    instance: object, attribute: attrs.Attribute[int], value: int
-) -> None:
+def _check_plan_per_page(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not 1 <= value <= MAX_PER_PAGE:
         raise ValueError(f"per_page must be in 1..{MAX_PER_PAGE}, got {value}")
 

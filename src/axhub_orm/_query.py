@@ -78,8 +78,18 @@ IMPLICIT_COLUMNS = frozenset({"id", "created_at", "updated_at"})
 """Columns every table has without declaring them."""
 
 LOOKUPS = (
-    "eq", "ne", "gt", "gte", "lt", "lte", "in",
-    "contains", "startswith", "endswith", "like", "isnull",
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "contains",
+    "startswith",
+    "endswith",
+    "like",
+    "isnull",
 )
 """Every lookup suffix ``filter()`` accepts (``col__<lookup>=value``)."""
 
@@ -242,8 +252,7 @@ def _scalar(where: str, lookup: str, value: object) -> str:
     if lookup not in ("eq", "ne") and isinstance(value, (dict, list)):
         raise _refuse(
             "invalid_value",
-            f"{where}: JSON values can only be compared with eq, ne or in; "
-            "use an equality lookup",
+            f"{where}: JSON values can only be compared with eq, ne or in; use an equality lookup",
         )
     return _not_null_text(where, encode_value(value, where=where))
 
@@ -263,8 +272,8 @@ def _not_null_text(where: str, text: str) -> str:
 def _in_list(where: str, value: object) -> str:
     if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
         raise _refuse(
-            "invalid_value", f"{where} needs a list of values, got {type(value).__name__}; "
-            f"use {where}=['a', 'b']",
+            "invalid_value",
+            f"{where} needs a list of values, got {type(value).__name__}; use {where}=['a', 'b']",
         )
     items = [_in_item(where, item) for item in value]
     if not items:
@@ -431,8 +440,10 @@ def _index(value: object, what: str) -> int:
 
 
 def _check_per_page(per_page: object, what: str = "per_page") -> int:
-    if isinstance(per_page, bool) or not isinstance(per_page, int) or not (
-        1 <= per_page <= MAX_PER_PAGE
+    if (
+        isinstance(per_page, bool)
+        or not isinstance(per_page, int)
+        or not (1 <= per_page <= MAX_PER_PAGE)
     ):
         raise _refuse(
             "invalid_per_page",
@@ -679,7 +690,8 @@ class QuerySpec:
         # Before the column check: filter(per_page=10) is paging misuse, not a typo of a column.
         if column in _PARAM_NAMES:
             intent = (
-                "to order rows use order_by()" if column == "sort"
+                "to order rows use order_by()"
+                if column == "sort"
                 else "to page through rows slice the query (q[100:200]) or iterate q.pages()"
             )
             raise _refuse(

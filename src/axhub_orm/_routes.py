@@ -47,28 +47,43 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "appsDeleteApiV1AppsByAppIDAccess", "DELETE", "/api/v1/apps/{appID}/access", "Apps"
         ),
         "appsDeleteApiV1AppsByAppIDEnvVarsByKey": Route(
-            "appsDeleteApiV1AppsByAppIDEnvVarsByKey", "DELETE", "/api/v1/apps/{appID}/env-vars/{key}", "Apps"
+            "appsDeleteApiV1AppsByAppIDEnvVarsByKey",
+            "DELETE",
+            "/api/v1/apps/{appID}/env-vars/{key}",
+            "Apps",
         ),
         "appsDeleteApiV1AppsByAppIDInvitationsByUserID": Route(
-            "appsDeleteApiV1AppsByAppIDInvitationsByUserID", "DELETE", "/api/v1/apps/{appID}/invitations/{userID}", "Apps"
+            "appsDeleteApiV1AppsByAppIDInvitationsByUserID",
+            "DELETE",
+            "/api/v1/apps/{appID}/invitations/{userID}",
+            "Apps",
         ),
         "appsDeleteApiV1AppsByAppIDLikes": Route(
             "appsDeleteApiV1AppsByAppIDLikes", "DELETE", "/api/v1/apps/{appID}/likes", "Apps"
         ),
         "appsDeleteApiV1AppsByAppIDPermanent": Route(
-            "appsDeleteApiV1AppsByAppIDPermanent", "DELETE", "/api/v1/apps/{appID}/permanent", "Apps"
+            "appsDeleteApiV1AppsByAppIDPermanent",
+            "DELETE",
+            "/api/v1/apps/{appID}/permanent",
+            "Apps",
         ),
         "appsDeleteApiV1CommentsByCommentID": Route(
             "appsDeleteApiV1CommentsByCommentID", "DELETE", "/api/v1/comments/{commentID}", "Apps"
         ),
         "appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID": Route(
-            "appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID", "DELETE", "/api/v1/tenants/{tenantID}/categories/{categoryID}", "Apps"
+            "appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/categories/{categoryID}",
+            "Apps",
         ),
         "appsGetApiV1AdminTemplates": Route(
             "appsGetApiV1AdminTemplates", "GET", "/api/v1/admin/templates", "Apps"
         ),
         "appsGetApiV1AdminTemplatesByTemplateID": Route(
-            "appsGetApiV1AdminTemplatesByTemplateID", "GET", "/api/v1/admin/templates/{templateID}", "Apps"
+            "appsGetApiV1AdminTemplatesByTemplateID",
+            "GET",
+            "/api/v1/admin/templates/{templateID}",
+            "Apps",
         ),
         "appsGetApiV1AppsByAppID": Route(
             "appsGetApiV1AppsByAppID", "GET", "/api/v1/apps/{appID}", "Apps"
@@ -89,7 +104,10 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "appsGetApiV1AppsByAppIDMembers", "GET", "/api/v1/apps/{appID}/members", "Apps"
         ),
         "appsGetApiV1AppsByAppIDReviewRequests": Route(
-            "appsGetApiV1AppsByAppIDReviewRequests", "GET", "/api/v1/apps/{appID}/review-requests", "Apps"
+            "appsGetApiV1AppsByAppIDReviewRequests",
+            "GET",
+            "/api/v1/apps/{appID}/review-requests",
+            "Apps",
         ),
         "appsGetApiV1AppsDiscover": Route(
             "appsGetApiV1AppsDiscover", "GET", "/api/v1/apps/discover", "Apps"
@@ -115,23 +133,33 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
         "appsGetApiV1ReviewRequestsPending": Route(
             "appsGetApiV1ReviewRequestsPending", "GET", "/api/v1/review-requests/pending", "Apps"
         ),
-        "appsGetApiV1Templates": Route(
-            "appsGetApiV1Templates", "GET", "/api/v1/templates", "Apps"
-        ),
+        "appsGetApiV1Templates": Route("appsGetApiV1Templates", "GET", "/api/v1/templates", "Apps"),
         "appsGetApiV1TenantsByTenantIDApps": Route(
             "appsGetApiV1TenantsByTenantIDApps", "GET", "/api/v1/tenants/{tenantID}/apps", "Apps"
         ),
         "appsGetApiV1TenantsByTenantIDAppsCheckAvailability": Route(
-            "appsGetApiV1TenantsByTenantIDAppsCheckAvailability", "GET", "/api/v1/tenants/{tenantID}/apps/check-availability", "Apps"
+            "appsGetApiV1TenantsByTenantIDAppsCheckAvailability",
+            "GET",
+            "/api/v1/tenants/{tenantID}/apps/check-availability",
+            "Apps",
         ),
         "appsGetApiV1TenantsByTenantIDCategories": Route(
-            "appsGetApiV1TenantsByTenantIDCategories", "GET", "/api/v1/tenants/{tenantID}/categories", "Apps"
+            "appsGetApiV1TenantsByTenantIDCategories",
+            "GET",
+            "/api/v1/tenants/{tenantID}/categories",
+            "Apps",
         ),
         "appsGetApiV1TenantsByTenantIDCategoriesByCategoryID": Route(
-            "appsGetApiV1TenantsByTenantIDCategoriesByCategoryID", "GET", "/api/v1/tenants/{tenantID}/categories/{categoryID}", "Apps"
+            "appsGetApiV1TenantsByTenantIDCategoriesByCategoryID",
+            "GET",
+            "/api/v1/tenants/{tenantID}/categories/{categoryID}",
+            "Apps",
         ),
         "appsGetApiV1TenantsByTenantIDDiscoverApps": Route(
-            "appsGetApiV1TenantsByTenantIDDiscoverApps", "GET", "/api/v1/tenants/{tenantID}/discover/apps", "Apps"
+            "appsGetApiV1TenantsByTenantIDDiscoverApps",
+            "GET",
+            "/api/v1/tenants/{tenantID}/discover/apps",
+            "Apps",
         ),
         "appsGetApiV1UsersMeApps": Route(
             "appsGetApiV1UsersMeApps", "GET", "/api/v1/users/me/apps", "Apps"
@@ -140,13 +168,19 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "appsGetInternalAppAccess", "GET", "/internal/app-access", "Apps"
         ),
         "appsPatchApiV1AdminTemplatesByTemplateID": Route(
-            "appsPatchApiV1AdminTemplatesByTemplateID", "PATCH", "/api/v1/admin/templates/{templateID}", "Apps"
+            "appsPatchApiV1AdminTemplatesByTemplateID",
+            "PATCH",
+            "/api/v1/admin/templates/{templateID}",
+            "Apps",
         ),
         "appsPatchApiV1AppsByAppID": Route(
             "appsPatchApiV1AppsByAppID", "PATCH", "/api/v1/apps/{appID}", "Apps"
         ),
         "appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID": Route(
-            "appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID", "PATCH", "/api/v1/tenants/{tenantID}/categories/{categoryID}", "Apps"
+            "appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID",
+            "PATCH",
+            "/api/v1/tenants/{tenantID}/categories/{categoryID}",
+            "Apps",
         ),
         "appsPostApiV1AdminTemplates": Route(
             "appsPostApiV1AdminTemplates", "POST", "/api/v1/admin/templates", "Apps"
@@ -161,13 +195,22 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "appsPostApiV1AppsByAppIDEnvVars", "POST", "/api/v1/apps/{appID}/env-vars", "Apps"
         ),
         "appsPostApiV1AppsByAppIDIconDarkUploadUrl": Route(
-            "appsPostApiV1AppsByAppIDIconDarkUploadUrl", "POST", "/api/v1/apps/{appID}/icon-dark/upload-url", "Apps"
+            "appsPostApiV1AppsByAppIDIconDarkUploadUrl",
+            "POST",
+            "/api/v1/apps/{appID}/icon-dark/upload-url",
+            "Apps",
         ),
         "appsPostApiV1AppsByAppIDIconUploadUrl": Route(
-            "appsPostApiV1AppsByAppIDIconUploadUrl", "POST", "/api/v1/apps/{appID}/icon/upload-url", "Apps"
+            "appsPostApiV1AppsByAppIDIconUploadUrl",
+            "POST",
+            "/api/v1/apps/{appID}/icon/upload-url",
+            "Apps",
         ),
         "appsPostApiV1AppsByAppIDInvitations": Route(
-            "appsPostApiV1AppsByAppIDInvitations", "POST", "/api/v1/apps/{appID}/invitations", "Apps"
+            "appsPostApiV1AppsByAppIDInvitations",
+            "POST",
+            "/api/v1/apps/{appID}/invitations",
+            "Apps",
         ),
         "appsPostApiV1AppsByAppIDLikes": Route(
             "appsPostApiV1AppsByAppIDLikes", "POST", "/api/v1/apps/{appID}/likes", "Apps"
@@ -176,49 +219,80 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "appsPostApiV1AppsByAppIDResume", "POST", "/api/v1/apps/{appID}/resume", "Apps"
         ),
         "appsPostApiV1AppsByAppIDReviewRequests": Route(
-            "appsPostApiV1AppsByAppIDReviewRequests", "POST", "/api/v1/apps/{appID}/review-requests", "Apps"
+            "appsPostApiV1AppsByAppIDReviewRequests",
+            "POST",
+            "/api/v1/apps/{appID}/review-requests",
+            "Apps",
         ),
         "appsPostApiV1AppsByAppIDSuspend": Route(
             "appsPostApiV1AppsByAppIDSuspend", "POST", "/api/v1/apps/{appID}/suspend", "Apps"
         ),
         "appsPostApiV1ReviewRequestsByRrIDApprove": Route(
-            "appsPostApiV1ReviewRequestsByRrIDApprove", "POST", "/api/v1/review-requests/{rrID}/approve", "Apps"
+            "appsPostApiV1ReviewRequestsByRrIDApprove",
+            "POST",
+            "/api/v1/review-requests/{rrID}/approve",
+            "Apps",
         ),
         "appsPostApiV1ReviewRequestsByRrIDReject": Route(
-            "appsPostApiV1ReviewRequestsByRrIDReject", "POST", "/api/v1/review-requests/{rrID}/reject", "Apps"
+            "appsPostApiV1ReviewRequestsByRrIDReject",
+            "POST",
+            "/api/v1/review-requests/{rrID}/reject",
+            "Apps",
         ),
         "appsPostApiV1TenantsByTenantIDApps": Route(
             "appsPostApiV1TenantsByTenantIDApps", "POST", "/api/v1/tenants/{tenantID}/apps", "Apps"
         ),
         "appsPostApiV1TenantsByTenantIDAppsIconUploadUrl": Route(
-            "appsPostApiV1TenantsByTenantIDAppsIconUploadUrl", "POST", "/api/v1/tenants/{tenantID}/apps/icon/upload-url", "Apps"
+            "appsPostApiV1TenantsByTenantIDAppsIconUploadUrl",
+            "POST",
+            "/api/v1/tenants/{tenantID}/apps/icon/upload-url",
+            "Apps",
         ),
         "appsPostApiV1TenantsByTenantIDCategories": Route(
-            "appsPostApiV1TenantsByTenantIDCategories", "POST", "/api/v1/tenants/{tenantID}/categories", "Apps"
+            "appsPostApiV1TenantsByTenantIDCategories",
+            "POST",
+            "/api/v1/tenants/{tenantID}/categories",
+            "Apps",
         ),
         "auditGetApiV1TenantsByTenantIDAuditEvents": Route(
-            "auditGetApiV1TenantsByTenantIDAuditEvents", "GET", "/api/v1/tenants/{tenantID}/audit-events", "Audit"
+            "auditGetApiV1TenantsByTenantIDAuditEvents",
+            "GET",
+            "/api/v1/tenants/{tenantID}/audit-events",
+            "Audit",
         ),
         "auditGetApiV1TenantsByTenantIDAuditEventsByEventID": Route(
-            "auditGetApiV1TenantsByTenantIDAuditEventsByEventID", "GET", "/api/v1/tenants/{tenantID}/audit-events/{eventID}", "Audit"
+            "auditGetApiV1TenantsByTenantIDAuditEventsByEventID",
+            "GET",
+            "/api/v1/tenants/{tenantID}/audit-events/{eventID}",
+            "Audit",
         ),
         "auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck": Route(
-            "auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck", "GET", "/api/v1/tenants/{tenantID}/audit-events/integrity-check", "Audit"
+            "auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck",
+            "GET",
+            "/api/v1/tenants/{tenantID}/audit-events/integrity-check",
+            "Audit",
         ),
         "auditPostApiV1TenantsByTenantIDAuditEventsAnonymize": Route(
-            "auditPostApiV1TenantsByTenantIDAuditEventsAnonymize", "POST", "/api/v1/tenants/{tenantID}/audit-events/anonymize", "Audit"
+            "auditPostApiV1TenantsByTenantIDAuditEventsAnonymize",
+            "POST",
+            "/api/v1/tenants/{tenantID}/audit-events/anonymize",
+            "Audit",
         ),
         "authDeleteApiV1OauthClientsByClientIDGrantsMe": Route(
-            "authDeleteApiV1OauthClientsByClientIDGrantsMe", "DELETE", "/api/v1/oauth/clients/{clientID}/grants/me", "Auth"
+            "authDeleteApiV1OauthClientsByClientIDGrantsMe",
+            "DELETE",
+            "/api/v1/oauth/clients/{clientID}/grants/me",
+            "Auth",
         ),
-        "authGetApiV1Me": Route(
-            "authGetApiV1Me", "GET", "/api/v1/me", "Auth"
-        ),
+        "authGetApiV1Me": Route("authGetApiV1Me", "GET", "/api/v1/me", "Auth"),
         "authGetApiV1OauthClientsByClientID": Route(
             "authGetApiV1OauthClientsByClientID", "GET", "/api/v1/oauth-clients/{clientID}", "Auth"
         ),
         "authGetApiV1TenantsByTenantIDIdentityProviders": Route(
-            "authGetApiV1TenantsByTenantIDIdentityProviders", "GET", "/api/v1/tenants/{tenantID}/identity-providers", "Auth"
+            "authGetApiV1TenantsByTenantIDIdentityProviders",
+            "GET",
+            "/api/v1/tenants/{tenantID}/identity-providers",
+            "Auth",
         ),
         "authGetAuthByProviderIDStart": Route(
             "authGetAuthByProviderIDStart", "GET", "/auth/{providerID}/start", "Auth"
@@ -232,54 +306,65 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
         "authGetAuthOidcCallback": Route(
             "authGetAuthOidcCallback", "GET", "/auth/oidc/callback", "Auth"
         ),
-        "authGetAuthProviders": Route(
-            "authGetAuthProviders", "GET", "/auth/providers", "Auth"
-        ),
+        "authGetAuthProviders": Route("authGetAuthProviders", "GET", "/auth/providers", "Auth"),
         "authGetAuthSilentCallback": Route(
             "authGetAuthSilentCallback", "GET", "/auth/silent/callback", "Auth"
         ),
         "authGetAuthSilentStart": Route(
             "authGetAuthSilentStart", "GET", "/auth/silent/start", "Auth"
         ),
-        "authGetOauthAuthorize": Route(
-            "authGetOauthAuthorize", "GET", "/oauth/authorize", "Auth"
-        ),
+        "authGetOauthAuthorize": Route("authGetOauthAuthorize", "GET", "/oauth/authorize", "Auth"),
         "authGetOauthDeviceLookup": Route(
             "authGetOauthDeviceLookup", "GET", "/oauth/device/lookup", "Auth"
         ),
-        "authGetOauthUserinfo": Route(
-            "authGetOauthUserinfo", "GET", "/oauth/userinfo", "Auth"
-        ),
+        "authGetOauthUserinfo": Route("authGetOauthUserinfo", "GET", "/oauth/userinfo", "Auth"),
         "authGetWellKnownJwksJson": Route(
             "authGetWellKnownJwksJson", "GET", "/.well-known/jwks.json", "Auth"
         ),
         "authGetWellKnownOpenidConfiguration": Route(
-            "authGetWellKnownOpenidConfiguration", "GET", "/.well-known/openid-configuration", "Auth"
+            "authGetWellKnownOpenidConfiguration",
+            "GET",
+            "/.well-known/openid-configuration",
+            "Auth",
         ),
         "authPostApiV1AdminUsersByUidRevokeAll": Route(
-            "authPostApiV1AdminUsersByUidRevokeAll", "POST", "/api/v1/admin/users/{uid}/revoke-all", "Auth"
+            "authPostApiV1AdminUsersByUidRevokeAll",
+            "POST",
+            "/api/v1/admin/users/{uid}/revoke-all",
+            "Auth",
         ),
         "authPostApiV1AppsByAppIDOauthClients": Route(
-            "authPostApiV1AppsByAppIDOauthClients", "POST", "/api/v1/apps/{appID}/oauth-clients", "Auth"
+            "authPostApiV1AppsByAppIDOauthClients",
+            "POST",
+            "/api/v1/apps/{appID}/oauth-clients",
+            "Auth",
         ),
         "authPostApiV1MeInvitationsByInvitationIDAccept": Route(
-            "authPostApiV1MeInvitationsByInvitationIDAccept", "POST", "/api/v1/me/invitations/{invitationID}/accept", "Auth"
+            "authPostApiV1MeInvitationsByInvitationIDAccept",
+            "POST",
+            "/api/v1/me/invitations/{invitationID}/accept",
+            "Auth",
         ),
         "authPostApiV1TenantsByTenantIDIdentityProviders": Route(
-            "authPostApiV1TenantsByTenantIDIdentityProviders", "POST", "/api/v1/tenants/{tenantID}/identity-providers", "Auth"
+            "authPostApiV1TenantsByTenantIDIdentityProviders",
+            "POST",
+            "/api/v1/tenants/{tenantID}/identity-providers",
+            "Auth",
         ),
         "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable": Route(
-            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable", "POST", "/api/v1/tenants/{tenantID}/identity-providers/{providerID}/disable", "Auth"
+            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable",
+            "POST",
+            "/api/v1/tenants/{tenantID}/identity-providers/{providerID}/disable",
+            "Auth",
         ),
         "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable": Route(
-            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable", "POST", "/api/v1/tenants/{tenantID}/identity-providers/{providerID}/enable", "Auth"
+            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable",
+            "POST",
+            "/api/v1/tenants/{tenantID}/identity-providers/{providerID}/enable",
+            "Auth",
         ),
-        "authPostAuthLogout": Route(
-            "authPostAuthLogout", "POST", "/auth/logout", "Auth"
-        ),
-        "authPostAuthRefresh": Route(
-            "authPostAuthRefresh", "POST", "/auth/refresh", "Auth"
-        ),
+        "authPostAuthLogout": Route("authPostAuthLogout", "POST", "/auth/logout", "Auth"),
+        "authPostAuthRefresh": Route("authPostAuthRefresh", "POST", "/auth/refresh", "Auth"),
         "authPostOauthAuthorizeTenant": Route(
             "authPostOauthAuthorizeTenant", "POST", "/oauth/authorize/tenant", "Auth"
         ),
@@ -289,89 +374,153 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
         "authPostOauthDeviceAuthorize": Route(
             "authPostOauthDeviceAuthorize", "POST", "/oauth/device/authorize", "Auth"
         ),
-        "authPostOauthRegister": Route(
-            "authPostOauthRegister", "POST", "/oauth/register", "Auth"
-        ),
-        "authPostOauthRevoke": Route(
-            "authPostOauthRevoke", "POST", "/oauth/revoke", "Auth"
-        ),
-        "authPostOauthToken": Route(
-            "authPostOauthToken", "POST", "/oauth/token", "Auth"
-        ),
+        "authPostOauthRegister": Route("authPostOauthRegister", "POST", "/oauth/register", "Auth"),
+        "authPostOauthRevoke": Route("authPostOauthRevoke", "POST", "/oauth/revoke", "Auth"),
+        "authPostOauthToken": Route("authPostOauthToken", "POST", "/oauth/token", "Auth"),
         "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID": Route(
-            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID", "DELETE", "/api/v1/tenants/{tenantID}/subjects/{subjectID}", "Authorization"
+            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/subjects/{subjectID}",
+            "Authorization",
         ),
         "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID": Route(
-            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID", "DELETE", "/api/v1/tenants/{tenantID}/subjects/{subjectID}/tags/{tagID}", "Authorization"
+            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/subjects/{subjectID}/tags/{tagID}",
+            "Authorization",
         ),
         "authorizationDeleteApiV1TenantsByTenantIDTagsByTagID": Route(
-            "authorizationDeleteApiV1TenantsByTenantIDTagsByTagID", "DELETE", "/api/v1/tenants/{tenantID}/tags/{tagID}", "Authorization"
+            "authorizationDeleteApiV1TenantsByTenantIDTagsByTagID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/tags/{tagID}",
+            "Authorization",
         ),
         "authorizationGetApiV1TenantsByTenantIDGrants": Route(
-            "authorizationGetApiV1TenantsByTenantIDGrants", "GET", "/api/v1/tenants/{tenantID}/grants", "Authorization"
+            "authorizationGetApiV1TenantsByTenantIDGrants",
+            "GET",
+            "/api/v1/tenants/{tenantID}/grants",
+            "Authorization",
         ),
         "authorizationGetApiV1TenantsByTenantIDSubjects": Route(
-            "authorizationGetApiV1TenantsByTenantIDSubjects", "GET", "/api/v1/tenants/{tenantID}/subjects", "Authorization"
+            "authorizationGetApiV1TenantsByTenantIDSubjects",
+            "GET",
+            "/api/v1/tenants/{tenantID}/subjects",
+            "Authorization",
         ),
         "authorizationGetApiV1TenantsByTenantIDTags": Route(
-            "authorizationGetApiV1TenantsByTenantIDTags", "GET", "/api/v1/tenants/{tenantID}/tags", "Authorization"
+            "authorizationGetApiV1TenantsByTenantIDTags",
+            "GET",
+            "/api/v1/tenants/{tenantID}/tags",
+            "Authorization",
         ),
         "authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID": Route(
-            "authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID", "PATCH", "/api/v1/tenants/{tenantID}/subjects/{subjectID}", "Authorization"
+            "authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID",
+            "PATCH",
+            "/api/v1/tenants/{tenantID}/subjects/{subjectID}",
+            "Authorization",
         ),
         "authorizationPatchApiV1TenantsByTenantIDTagsByTagID": Route(
-            "authorizationPatchApiV1TenantsByTenantIDTagsByTagID", "PATCH", "/api/v1/tenants/{tenantID}/tags/{tagID}", "Authorization"
+            "authorizationPatchApiV1TenantsByTenantIDTagsByTagID",
+            "PATCH",
+            "/api/v1/tenants/{tenantID}/tags/{tagID}",
+            "Authorization",
         ),
         "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant": Route(
-            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant", "POST", "/api/v1/tenants/{tenantID}/grants/{grantID}/grant", "Authorization"
+            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant",
+            "POST",
+            "/api/v1/tenants/{tenantID}/grants/{grantID}/grant",
+            "Authorization",
         ),
         "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke": Route(
-            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke", "POST", "/api/v1/tenants/{tenantID}/grants/{grantID}/revoke", "Authorization"
+            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke",
+            "POST",
+            "/api/v1/tenants/{tenantID}/grants/{grantID}/revoke",
+            "Authorization",
         ),
         "authorizationPostApiV1TenantsByTenantIDSubjects": Route(
-            "authorizationPostApiV1TenantsByTenantIDSubjects", "POST", "/api/v1/tenants/{tenantID}/subjects", "Authorization"
+            "authorizationPostApiV1TenantsByTenantIDSubjects",
+            "POST",
+            "/api/v1/tenants/{tenantID}/subjects",
+            "Authorization",
         ),
         "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove": Route(
-            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove", "POST", "/api/v1/tenants/{tenantID}/subjects/{subjectID}/move", "Authorization"
+            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove",
+            "POST",
+            "/api/v1/tenants/{tenantID}/subjects/{subjectID}/move",
+            "Authorization",
         ),
         "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags": Route(
-            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags", "POST", "/api/v1/tenants/{tenantID}/subjects/{subjectID}/tags", "Authorization"
+            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags",
+            "POST",
+            "/api/v1/tenants/{tenantID}/subjects/{subjectID}/tags",
+            "Authorization",
         ),
         "authorizationPostApiV1TenantsByTenantIDTags": Route(
-            "authorizationPostApiV1TenantsByTenantIDTags", "POST", "/api/v1/tenants/{tenantID}/tags", "Authorization"
+            "authorizationPostApiV1TenantsByTenantIDTags",
+            "POST",
+            "/api/v1/tenants/{tenantID}/tags",
+            "Authorization",
         ),
-        "configGetConfigPublic": Route(
-            "configGetConfigPublic", "GET", "/config/public", "Config"
-        ),
+        "configGetConfigPublic": Route("configGetConfigPublic", "GET", "/config/public", "Config"),
         "costGetApiV1TenantsByTenantIDCostByApp": Route(
-            "costGetApiV1TenantsByTenantIDCostByApp", "GET", "/api/v1/tenants/{tenantID}/cost/by-app", "Cost"
+            "costGetApiV1TenantsByTenantIDCostByApp",
+            "GET",
+            "/api/v1/tenants/{tenantID}/cost/by-app",
+            "Cost",
         ),
         "costGetApiV1TenantsByTenantIDCostByCostCenter": Route(
-            "costGetApiV1TenantsByTenantIDCostByCostCenter", "GET", "/api/v1/tenants/{tenantID}/cost/by-cost-center", "Cost"
+            "costGetApiV1TenantsByTenantIDCostByCostCenter",
+            "GET",
+            "/api/v1/tenants/{tenantID}/cost/by-cost-center",
+            "Cost",
         ),
         "costGetApiV1TenantsByTenantIDCostExport": Route(
-            "costGetApiV1TenantsByTenantIDCostExport", "GET", "/api/v1/tenants/{tenantID}/cost/export", "Cost"
+            "costGetApiV1TenantsByTenantIDCostExport",
+            "GET",
+            "/api/v1/tenants/{tenantID}/cost/export",
+            "Cost",
         ),
         "costGetApiV1TenantsByTenantIDCostSummary": Route(
-            "costGetApiV1TenantsByTenantIDCostSummary", "GET", "/api/v1/tenants/{tenantID}/cost/summary", "Cost"
+            "costGetApiV1TenantsByTenantIDCostSummary",
+            "GET",
+            "/api/v1/tenants/{tenantID}/cost/summary",
+            "Cost",
         ),
         "costGetApiV1TenantsByTenantIDCostTimeseries": Route(
-            "costGetApiV1TenantsByTenantIDCostTimeseries", "GET", "/api/v1/tenants/{tenantID}/cost/timeseries", "Cost"
+            "costGetApiV1TenantsByTenantIDCostTimeseries",
+            "GET",
+            "/api/v1/tenants/{tenantID}/cost/timeseries",
+            "Cost",
         ),
         "deployDeleteApiV1AppsByAppIDGitConnection": Route(
-            "deployDeleteApiV1AppsByAppIDGitConnection", "DELETE", "/api/v1/apps/{appID}/git-connection", "Deploy"
+            "deployDeleteApiV1AppsByAppIDGitConnection",
+            "DELETE",
+            "/api/v1/apps/{appID}/git-connection",
+            "Deploy",
         ),
         "deployGetApiV1AppsByAppIDDeployments": Route(
-            "deployGetApiV1AppsByAppIDDeployments", "GET", "/api/v1/apps/{appID}/deployments", "Deploy"
+            "deployGetApiV1AppsByAppIDDeployments",
+            "GET",
+            "/api/v1/apps/{appID}/deployments",
+            "Deploy",
         ),
         "deployGetApiV1AppsByAppIDDeploymentsByDid": Route(
-            "deployGetApiV1AppsByAppIDDeploymentsByDid", "GET", "/api/v1/apps/{appID}/deployments/{did}", "Deploy"
+            "deployGetApiV1AppsByAppIDDeploymentsByDid",
+            "GET",
+            "/api/v1/apps/{appID}/deployments/{did}",
+            "Deploy",
         ),
         "deployGetApiV1AppsByAppIDGitConnection": Route(
-            "deployGetApiV1AppsByAppIDGitConnection", "GET", "/api/v1/apps/{appID}/git-connection", "Deploy"
+            "deployGetApiV1AppsByAppIDGitConnection",
+            "GET",
+            "/api/v1/apps/{appID}/git-connection",
+            "Deploy",
         ),
         "deployGetApiV1AppsByAppIDGitGithubInstallStart": Route(
-            "deployGetApiV1AppsByAppIDGitGithubInstallStart", "GET", "/api/v1/apps/{appID}/git/github/install/start", "Deploy"
+            "deployGetApiV1AppsByAppIDGitGithubInstallStart",
+            "GET",
+            "/api/v1/apps/{appID}/git/github/install/start",
+            "Deploy",
         ),
         "deployGetApiV1AppsByAppIDLogs": Route(
             "deployGetApiV1AppsByAppIDLogs", "GET", "/api/v1/apps/{appID}/logs", "Deploy"
@@ -380,40 +529,73 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "deployGetApiV1GithubAccounts", "GET", "/api/v1/github/accounts", "deploy"
         ),
         "deployGetApiV1GithubInstallationsByInstallationIDRepositories": Route(
-            "deployGetApiV1GithubInstallationsByInstallationIDRepositories", "GET", "/api/v1/github/installations/{installationID}/repositories", "deploy"
+            "deployGetApiV1GithubInstallationsByInstallationIDRepositories",
+            "GET",
+            "/api/v1/github/installations/{installationID}/repositories",
+            "deploy",
         ),
         "deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID": Route(
-            "deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID", "GET", "/api/v1/tenants/{tenantID}/app-bootstraps/{bootstrapID}", "Deploy"
+            "deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID",
+            "GET",
+            "/api/v1/tenants/{tenantID}/app-bootstraps/{bootstrapID}",
+            "Deploy",
         ),
         "deployPatchApiV1AppsByAppIDGitConnection": Route(
-            "deployPatchApiV1AppsByAppIDGitConnection", "PATCH", "/api/v1/apps/{appID}/git-connection", "Deploy"
+            "deployPatchApiV1AppsByAppIDGitConnection",
+            "PATCH",
+            "/api/v1/apps/{appID}/git-connection",
+            "Deploy",
         ),
         "deployPostApiV1AppsByAppIDDeployments": Route(
-            "deployPostApiV1AppsByAppIDDeployments", "POST", "/api/v1/apps/{appID}/deployments", "Deploy"
+            "deployPostApiV1AppsByAppIDDeployments",
+            "POST",
+            "/api/v1/apps/{appID}/deployments",
+            "Deploy",
         ),
         "deployPostApiV1AppsByAppIDDeploymentsByDidCancel": Route(
-            "deployPostApiV1AppsByAppIDDeploymentsByDidCancel", "POST", "/api/v1/apps/{appID}/deployments/{did}/cancel", "Deploy"
+            "deployPostApiV1AppsByAppIDDeploymentsByDidCancel",
+            "POST",
+            "/api/v1/apps/{appID}/deployments/{did}/cancel",
+            "Deploy",
         ),
         "deployPostApiV1AppsByAppIDDeploymentsByDidRollback": Route(
-            "deployPostApiV1AppsByAppIDDeploymentsByDidRollback", "POST", "/api/v1/apps/{appID}/deployments/{did}/rollback", "Deploy"
+            "deployPostApiV1AppsByAppIDDeploymentsByDidRollback",
+            "POST",
+            "/api/v1/apps/{appID}/deployments/{did}/rollback",
+            "Deploy",
         ),
         "deployPostApiV1AppsByAppIDGitConnection": Route(
-            "deployPostApiV1AppsByAppIDGitConnection", "POST", "/api/v1/apps/{appID}/git-connection", "Deploy"
+            "deployPostApiV1AppsByAppIDGitConnection",
+            "POST",
+            "/api/v1/apps/{appID}/git-connection",
+            "Deploy",
         ),
         "deployPostApiV1TenantsByTenantIDAppBootstraps": Route(
-            "deployPostApiV1TenantsByTenantIDAppBootstraps", "POST", "/api/v1/tenants/{tenantID}/app-bootstraps", "Deploy"
+            "deployPostApiV1TenantsByTenantIDAppBootstraps",
+            "POST",
+            "/api/v1/tenants/{tenantID}/app-bootstraps",
+            "Deploy",
         ),
         "deployPostWebhooksGithub": Route(
             "deployPostWebhooksGithub", "POST", "/webhooks/github", "Deploy"
         ),
         "gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID": Route(
-            "gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID", "DELETE", "/api/v1/tenants/{tenantID}/connectors/{connectorID}", "Gateway"
+            "gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/connectors/{connectorID}",
+            "Gateway",
         ),
         "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID": Route(
-            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID", "DELETE", "/api/v1/tenants/{tenantID}/resources/{resourceID}", "Gateway"
+            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/resources/{resourceID}",
+            "Gateway",
         ),
         "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID": Route(
-            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID", "DELETE", "/api/v1/tenants/{tenantID}/resources/{resourceID}/tags/{tagID}", "Gateway"
+            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/resources/{resourceID}/tags/{tagID}",
+            "Gateway",
         ),
         "gatewayGetApiV1CatalogKinds": Route(
             "gatewayGetApiV1CatalogKinds", "GET", "/api/v1/catalog/kinds", "Gateway"
@@ -422,136 +604,251 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "gatewayGetApiV1Engines", "GET", "/api/v1/engines", "Gateway"
         ),
         "gatewayGetApiV1TenantsByTenantIDCatalogConnectors": Route(
-            "gatewayGetApiV1TenantsByTenantIDCatalogConnectors", "GET", "/api/v1/tenants/{tenantID}/catalog/connectors", "Gateway"
+            "gatewayGetApiV1TenantsByTenantIDCatalogConnectors",
+            "GET",
+            "/api/v1/tenants/{tenantID}/catalog/connectors",
+            "Gateway",
         ),
         "gatewayGetApiV1TenantsByTenantIDCatalogResources": Route(
-            "gatewayGetApiV1TenantsByTenantIDCatalogResources", "GET", "/api/v1/tenants/{tenantID}/catalog/resources", "Gateway"
+            "gatewayGetApiV1TenantsByTenantIDCatalogResources",
+            "GET",
+            "/api/v1/tenants/{tenantID}/catalog/resources",
+            "Gateway",
         ),
         "gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath": Route(
-            "gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath", "GET", "/api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}", "Gateway"
+            "gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath",
+            "GET",
+            "/api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}",
+            "Gateway",
         ),
         "gatewayGetApiV1TenantsByTenantIDConnectors": Route(
-            "gatewayGetApiV1TenantsByTenantIDConnectors", "GET", "/api/v1/tenants/{tenantID}/connectors", "Gateway"
+            "gatewayGetApiV1TenantsByTenantIDConnectors",
+            "GET",
+            "/api/v1/tenants/{tenantID}/connectors",
+            "Gateway",
         ),
         "gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover": Route(
-            "gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover", "GET", "/api/v1/tenants/{tenantID}/connectors/{connectorID}/discover", "Gateway"
+            "gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover",
+            "GET",
+            "/api/v1/tenants/{tenantID}/connectors/{connectorID}/discover",
+            "Gateway",
         ),
         "gatewayGetApiV1TenantsByTenantIDResources": Route(
-            "gatewayGetApiV1TenantsByTenantIDResources", "GET", "/api/v1/tenants/{tenantID}/resources", "Gateway"
+            "gatewayGetApiV1TenantsByTenantIDResources",
+            "GET",
+            "/api/v1/tenants/{tenantID}/resources",
+            "Gateway",
         ),
         "gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID": Route(
-            "gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID", "PATCH", "/api/v1/tenants/{tenantID}/connectors/{connectorID}", "Gateway"
+            "gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID",
+            "PATCH",
+            "/api/v1/tenants/{tenantID}/connectors/{connectorID}",
+            "Gateway",
         ),
         "gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID": Route(
-            "gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID", "PATCH", "/api/v1/tenants/{tenantID}/resources/{resourceID}", "Gateway"
+            "gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID",
+            "PATCH",
+            "/api/v1/tenants/{tenantID}/resources/{resourceID}",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath": Route(
-            "gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath", "POST", "/api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath",
+            "POST",
+            "/api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDConnectors": Route(
-            "gatewayPostApiV1TenantsByTenantIDConnectors", "POST", "/api/v1/tenants/{tenantID}/connectors", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDConnectors",
+            "POST",
+            "/api/v1/tenants/{tenantID}/connectors",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials": Route(
-            "gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials", "POST", "/api/v1/tenants/{tenantID}/connectors/{connectorID}/credentials", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials",
+            "POST",
+            "/api/v1/tenants/{tenantID}/connectors/{connectorID}/credentials",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDGatewayQuery": Route(
-            "gatewayPostApiV1TenantsByTenantIDGatewayQuery", "POST", "/api/v1/tenants/{tenantID}/gateway/query", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDGatewayQuery",
+            "POST",
+            "/api/v1/tenants/{tenantID}/gateway/query",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDResourcesBulk": Route(
-            "gatewayPostApiV1TenantsByTenantIDResourcesBulk", "POST", "/api/v1/tenants/{tenantID}/resources/bulk", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDResourcesBulk",
+            "POST",
+            "/api/v1/tenants/{tenantID}/resources/bulk",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove": Route(
-            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove", "POST", "/api/v1/tenants/{tenantID}/resources/{resourceID}/move", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove",
+            "POST",
+            "/api/v1/tenants/{tenantID}/resources/{resourceID}/move",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags": Route(
-            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags", "POST", "/api/v1/tenants/{tenantID}/resources/{resourceID}/tags", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags",
+            "POST",
+            "/api/v1/tenants/{tenantID}/resources/{resourceID}/tags",
+            "Gateway",
         ),
         "gatewayPostApiV1TenantsByTenantIDResourcesNamespaces": Route(
-            "gatewayPostApiV1TenantsByTenantIDResourcesNamespaces", "POST", "/api/v1/tenants/{tenantID}/resources/namespaces", "Gateway"
+            "gatewayPostApiV1TenantsByTenantIDResourcesNamespaces",
+            "POST",
+            "/api/v1/tenants/{tenantID}/resources/namespaces",
+            "Gateway",
         ),
-        "identityGetAuthGithub": Route(
-            "identityGetAuthGithub", "GET", "/auth/github", "identity"
-        ),
+        "identityGetAuthGithub": Route("identityGetAuthGithub", "GET", "/auth/github", "identity"),
         "identityGetAuthGithubCallback": Route(
             "identityGetAuthGithubCallback", "GET", "/auth/github/callback", "identity"
         ),
         "schemaDeleteApiV1AppsByAppIDTablesByTableName": Route(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableName", "DELETE", "/api/v1/apps/{appID}/tables/{tableName}", "Schema"
+            "schemaDeleteApiV1AppsByAppIDTablesByTableName",
+            "DELETE",
+            "/api/v1/apps/{appID}/tables/{tableName}",
+            "Schema",
         ),
         "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName": Route(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName", "DELETE", "/api/v1/apps/{appID}/tables/{tableName}/columns/{columnName}", "Schema"
+            "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName",
+            "DELETE",
+            "/api/v1/apps/{appID}/tables/{tableName}/columns/{columnName}",
+            "Schema",
         ),
         "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID": Route(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID", "DELETE", "/api/v1/apps/{appID}/tables/{tableName}/grants/{grantID}", "Schema"
+            "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID",
+            "DELETE",
+            "/api/v1/apps/{appID}/tables/{tableName}/grants/{grantID}",
+            "Schema",
         ),
         "schemaDeleteApiV1MePersonalAccessTokensByPatID": Route(
-            "schemaDeleteApiV1MePersonalAccessTokensByPatID", "DELETE", "/api/v1/me/personal-access-tokens/{patID}", "Schema"
+            "schemaDeleteApiV1MePersonalAccessTokensByPatID",
+            "DELETE",
+            "/api/v1/me/personal-access-tokens/{patID}",
+            "Schema",
         ),
         "schemaDeleteDataByTenantSlugByAppSlugByTableById": Route(
-            "schemaDeleteDataByTenantSlugByAppSlugByTableById", "DELETE", "/data/{tenantSlug}/{appSlug}/{table}/{id}", "Schema"
+            "schemaDeleteDataByTenantSlugByAppSlugByTableById",
+            "DELETE",
+            "/data/{tenantSlug}/{appSlug}/{table}/{id}",
+            "Schema",
         ),
         "schemaGetApiV1AppsByAppIDTables": Route(
             "schemaGetApiV1AppsByAppIDTables", "GET", "/api/v1/apps/{appID}/tables", "Schema"
         ),
         "schemaGetApiV1AppsByAppIDTablesByTableName": Route(
-            "schemaGetApiV1AppsByAppIDTablesByTableName", "GET", "/api/v1/apps/{appID}/tables/{tableName}", "Schema"
+            "schemaGetApiV1AppsByAppIDTablesByTableName",
+            "GET",
+            "/api/v1/apps/{appID}/tables/{tableName}",
+            "Schema",
         ),
         "schemaGetApiV1AppsByAppIDTablesByTableNameGrants": Route(
-            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants", "GET", "/api/v1/apps/{appID}/tables/{tableName}/grants", "Schema"
+            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants",
+            "GET",
+            "/api/v1/apps/{appID}/tables/{tableName}/grants",
+            "Schema",
         ),
         "schemaGetApiV1AppsByAppIDTablesByTableNameRows": Route(
-            "schemaGetApiV1AppsByAppIDTablesByTableNameRows", "GET", "/api/v1/apps/{appID}/tables/{tableName}/rows", "Schema"
+            "schemaGetApiV1AppsByAppIDTablesByTableNameRows",
+            "GET",
+            "/api/v1/apps/{appID}/tables/{tableName}/rows",
+            "Schema",
         ),
         "schemaGetApiV1AppsByAppIDTablesCheckAvailability": Route(
-            "schemaGetApiV1AppsByAppIDTablesCheckAvailability", "GET", "/api/v1/apps/{appID}/tables/check-availability", "Schema"
+            "schemaGetApiV1AppsByAppIDTablesCheckAvailability",
+            "GET",
+            "/api/v1/apps/{appID}/tables/check-availability",
+            "Schema",
         ),
         "schemaGetApiV1AppsByAppIDTablesColumnTypes": Route(
-            "schemaGetApiV1AppsByAppIDTablesColumnTypes", "GET", "/api/v1/apps/{appID}/tables/column-types", "Schema"
+            "schemaGetApiV1AppsByAppIDTablesColumnTypes",
+            "GET",
+            "/api/v1/apps/{appID}/tables/column-types",
+            "Schema",
         ),
         "schemaGetApiV1MePersonalAccessTokens": Route(
-            "schemaGetApiV1MePersonalAccessTokens", "GET", "/api/v1/me/personal-access-tokens", "Schema"
+            "schemaGetApiV1MePersonalAccessTokens",
+            "GET",
+            "/api/v1/me/personal-access-tokens",
+            "Schema",
         ),
         "schemaGetDataByTenantSlugByAppSlugByTable": Route(
-            "schemaGetDataByTenantSlugByAppSlugByTable", "GET", "/data/{tenantSlug}/{appSlug}/{table}", "Schema"
+            "schemaGetDataByTenantSlugByAppSlugByTable",
+            "GET",
+            "/data/{tenantSlug}/{appSlug}/{table}",
+            "Schema",
         ),
         "schemaGetDataByTenantSlugByAppSlugByTableById": Route(
-            "schemaGetDataByTenantSlugByAppSlugByTableById", "GET", "/data/{tenantSlug}/{appSlug}/{table}/{id}", "Schema"
+            "schemaGetDataByTenantSlugByAppSlugByTableById",
+            "GET",
+            "/data/{tenantSlug}/{appSlug}/{table}/{id}",
+            "Schema",
         ),
         "schemaGetDataByTenantSlugByAppSlugByTableCount": Route(
-            "schemaGetDataByTenantSlugByAppSlugByTableCount", "GET", "/data/{tenantSlug}/{appSlug}/{table}/_count", "Schema"
+            "schemaGetDataByTenantSlugByAppSlugByTableCount",
+            "GET",
+            "/data/{tenantSlug}/{appSlug}/{table}/_count",
+            "Schema",
         ),
         "schemaPatchDataByTenantSlugByAppSlugByTableById": Route(
-            "schemaPatchDataByTenantSlugByAppSlugByTableById", "PATCH", "/data/{tenantSlug}/{appSlug}/{table}/{id}", "Schema"
+            "schemaPatchDataByTenantSlugByAppSlugByTableById",
+            "PATCH",
+            "/data/{tenantSlug}/{appSlug}/{table}/{id}",
+            "Schema",
         ),
         "schemaPostApiV1AppsByAppIDTables": Route(
             "schemaPostApiV1AppsByAppIDTables", "POST", "/api/v1/apps/{appID}/tables", "Schema"
         ),
         "schemaPostApiV1AppsByAppIDTablesByTableNameColumns": Route(
-            "schemaPostApiV1AppsByAppIDTablesByTableNameColumns", "POST", "/api/v1/apps/{appID}/tables/{tableName}/columns", "Schema"
+            "schemaPostApiV1AppsByAppIDTablesByTableNameColumns",
+            "POST",
+            "/api/v1/apps/{appID}/tables/{tableName}/columns",
+            "Schema",
         ),
         "schemaPostApiV1AppsByAppIDTablesByTableNameGrants": Route(
-            "schemaPostApiV1AppsByAppIDTablesByTableNameGrants", "POST", "/api/v1/apps/{appID}/tables/{tableName}/grants", "Schema"
+            "schemaPostApiV1AppsByAppIDTablesByTableNameGrants",
+            "POST",
+            "/api/v1/apps/{appID}/tables/{tableName}/grants",
+            "Schema",
         ),
         "schemaPostApiV1MePersonalAccessTokens": Route(
-            "schemaPostApiV1MePersonalAccessTokens", "POST", "/api/v1/me/personal-access-tokens", "Schema"
+            "schemaPostApiV1MePersonalAccessTokens",
+            "POST",
+            "/api/v1/me/personal-access-tokens",
+            "Schema",
         ),
         "schemaPostDataByTenantSlugByAppSlugByTable": Route(
-            "schemaPostDataByTenantSlugByAppSlugByTable", "POST", "/data/{tenantSlug}/{appSlug}/{table}", "Schema"
+            "schemaPostDataByTenantSlugByAppSlugByTable",
+            "POST",
+            "/data/{tenantSlug}/{appSlug}/{table}",
+            "Schema",
         ),
         "tenantsDeleteApiV1TenantsByTenantID": Route(
             "tenantsDeleteApiV1TenantsByTenantID", "DELETE", "/api/v1/tenants/{tenantID}", "Tenants"
         ),
         "tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain": Route(
-            "tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain", "DELETE", "/api/v1/tenants/{tenantID}/email-domains/{domain}", "Tenants"
+            "tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/email-domains/{domain}",
+            "Tenants",
         ),
         "tenantsDeleteApiV1TenantsByTenantIDIcon": Route(
-            "tenantsDeleteApiV1TenantsByTenantIDIcon", "DELETE", "/api/v1/tenants/{tenantID}/icon", "Tenants"
+            "tenantsDeleteApiV1TenantsByTenantIDIcon",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/icon",
+            "Tenants",
         ),
         "tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID": Route(
-            "tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID", "DELETE", "/api/v1/tenants/{tenantID}/invitations/{invitationID}", "Tenants"
+            "tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/invitations/{invitationID}",
+            "Tenants",
         ),
         "tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID": Route(
-            "tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID", "DELETE", "/api/v1/tenants/{tenantID}/invite-links/{linkID}", "Tenants"
+            "tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID",
+            "DELETE",
+            "/api/v1/tenants/{tenantID}/invite-links/{linkID}",
+            "Tenants",
         ),
         "tenantsGetApiV1InviteLinksByToken": Route(
             "tenantsGetApiV1InviteLinksByToken", "GET", "/api/v1/invite-links/{token}", "Tenants"
@@ -563,49 +860,88 @@ ROUTES: Final[Mapping[str, Route]] = MappingProxyType(
             "tenantsGetApiV1TenantsByTenantID", "GET", "/api/v1/tenants/{tenantID}", "Tenants"
         ),
         "tenantsGetApiV1TenantsByTenantIDEmailDomains": Route(
-            "tenantsGetApiV1TenantsByTenantIDEmailDomains", "GET", "/api/v1/tenants/{tenantID}/email-domains", "Tenants"
+            "tenantsGetApiV1TenantsByTenantIDEmailDomains",
+            "GET",
+            "/api/v1/tenants/{tenantID}/email-domains",
+            "Tenants",
         ),
         "tenantsGetApiV1TenantsByTenantIDInvitations": Route(
-            "tenantsGetApiV1TenantsByTenantIDInvitations", "GET", "/api/v1/tenants/{tenantID}/invitations", "Tenants"
+            "tenantsGetApiV1TenantsByTenantIDInvitations",
+            "GET",
+            "/api/v1/tenants/{tenantID}/invitations",
+            "Tenants",
         ),
         "tenantsGetApiV1TenantsByTenantIDInviteLinks": Route(
-            "tenantsGetApiV1TenantsByTenantIDInviteLinks", "GET", "/api/v1/tenants/{tenantID}/invite-links", "Tenants"
+            "tenantsGetApiV1TenantsByTenantIDInviteLinks",
+            "GET",
+            "/api/v1/tenants/{tenantID}/invite-links",
+            "Tenants",
         ),
         "tenantsGetApiV1TenantsByTenantIDMembers": Route(
-            "tenantsGetApiV1TenantsByTenantIDMembers", "GET", "/api/v1/tenants/{tenantID}/members", "Tenants"
+            "tenantsGetApiV1TenantsByTenantIDMembers",
+            "GET",
+            "/api/v1/tenants/{tenantID}/members",
+            "Tenants",
         ),
         "tenantsPatchApiV1TenantsByTenantID": Route(
             "tenantsPatchApiV1TenantsByTenantID", "PATCH", "/api/v1/tenants/{tenantID}", "Tenants"
         ),
         "tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID": Route(
-            "tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID", "PATCH", "/api/v1/tenants/{tenantID}/members/{membershipID}", "Tenants"
+            "tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID",
+            "PATCH",
+            "/api/v1/tenants/{tenantID}/members/{membershipID}",
+            "Tenants",
         ),
         "tenantsPostApiV1InviteLinksByTokenAccept": Route(
-            "tenantsPostApiV1InviteLinksByTokenAccept", "POST", "/api/v1/invite-links/{token}/accept", "Tenants"
+            "tenantsPostApiV1InviteLinksByTokenAccept",
+            "POST",
+            "/api/v1/invite-links/{token}/accept",
+            "Tenants",
         ),
         "tenantsPostApiV1Tenants": Route(
             "tenantsPostApiV1Tenants", "POST", "/api/v1/tenants", "Tenants"
         ),
         "tenantsPostApiV1TenantsByTenantIDEmailDomains": Route(
-            "tenantsPostApiV1TenantsByTenantIDEmailDomains", "POST", "/api/v1/tenants/{tenantID}/email-domains", "Tenants"
+            "tenantsPostApiV1TenantsByTenantIDEmailDomains",
+            "POST",
+            "/api/v1/tenants/{tenantID}/email-domains",
+            "Tenants",
         ),
         "tenantsPostApiV1TenantsByTenantIDIconUploadUrl": Route(
-            "tenantsPostApiV1TenantsByTenantIDIconUploadUrl", "POST", "/api/v1/tenants/{tenantID}/icon/upload-url", "Tenants"
+            "tenantsPostApiV1TenantsByTenantIDIconUploadUrl",
+            "POST",
+            "/api/v1/tenants/{tenantID}/icon/upload-url",
+            "Tenants",
         ),
         "tenantsPostApiV1TenantsByTenantIDInvitations": Route(
-            "tenantsPostApiV1TenantsByTenantIDInvitations", "POST", "/api/v1/tenants/{tenantID}/invitations", "Tenants"
+            "tenantsPostApiV1TenantsByTenantIDInvitations",
+            "POST",
+            "/api/v1/tenants/{tenantID}/invitations",
+            "Tenants",
         ),
         "tenantsPostApiV1TenantsByTenantIDInvitationsBulk": Route(
-            "tenantsPostApiV1TenantsByTenantIDInvitationsBulk", "POST", "/api/v1/tenants/{tenantID}/invitations/bulk", "Tenants"
+            "tenantsPostApiV1TenantsByTenantIDInvitationsBulk",
+            "POST",
+            "/api/v1/tenants/{tenantID}/invitations/bulk",
+            "Tenants",
         ),
         "tenantsPostApiV1TenantsByTenantIDInviteLinks": Route(
-            "tenantsPostApiV1TenantsByTenantIDInviteLinks", "POST", "/api/v1/tenants/{tenantID}/invite-links", "Tenants"
+            "tenantsPostApiV1TenantsByTenantIDInviteLinks",
+            "POST",
+            "/api/v1/tenants/{tenantID}/invite-links",
+            "Tenants",
         ),
         "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate": Route(
-            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate", "POST", "/api/v1/tenants/{tenantID}/members/{membershipID}/deactivate", "Tenants"
+            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate",
+            "POST",
+            "/api/v1/tenants/{tenantID}/members/{membershipID}/deactivate",
+            "Tenants",
         ),
         "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate": Route(
-            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate", "POST", "/api/v1/tenants/{tenantID}/members/{membershipID}/reactivate", "Tenants"
+            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate",
+            "POST",
+            "/api/v1/tenants/{tenantID}/members/{membershipID}/reactivate",
+            "Tenants",
         ),
     }
 )

@@ -24,10 +24,20 @@ def test_me_returns_the_seeded_user_and_tenant(client: httpx.Client, app: Emulat
     body = client.get("/api/v1/me").json()
     identity = app.store.identity
     assert body == {
-        "user": {"id": identity.user_id, "email": "dev@local.axhub", "name": "Local Developer",
-                 "platform_admin": False},
-        "tenants": [{"tenant_id": identity.tenant_id, "tenant_slug": "local", "role": "owner",
-                     "is_active": True}],
+        "user": {
+            "id": identity.user_id,
+            "email": "dev@local.axhub",
+            "name": "Local Developer",
+            "platform_admin": False,
+        },
+        "tenants": [
+            {
+                "tenant_id": identity.tenant_id,
+                "tenant_slug": "local",
+                "role": "owner",
+                "is_active": True,
+            }
+        ],
     }
     assert identity.pat.startswith("axhub_pat_")
 
@@ -61,9 +71,7 @@ def test_jwt_is_accepted_as_bearer(anon: httpx.Client, app: EmulatorApp) -> None
 
 def test_pat_sent_as_bearer_is_rejected(anon: httpx.Client, app: EmulatorApp) -> None:
     """A PAT sent in the Bearer header (the wrong header for a PAT) is token_invalid."""
-    response = anon.get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {app.store.identity.pat}"}
-    )
+    response = anon.get("/api/v1/me", headers={"Authorization": f"Bearer {app.store.identity.pat}"})
     assert error_of(response)["code"] == "token_invalid"
 
 
@@ -86,7 +94,9 @@ def test_unimplemented_operation_is_501(client: httpx.Client) -> None:
     assert response.status_code == 501
     error = error_of(response)
     assert (error["code"], error["category"], error["retryable"]) == (
-        "not_implemented", "unavailable", False,
+        "not_implemented",
+        "unavailable",
+        False,
     )
 
 
@@ -162,7 +172,9 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
     assert int(limited.headers["retry-after"]) >= 1
     error = error_of(limited)
     assert (error["code"], error["category"], error["retryable"]) == (
-        "rate_limited", "rate_limited", True,
+        "rate_limited",
+        "rate_limited",
+        True,
     )
     assert error["retry"]["after_ms"] > 0
 
@@ -188,14 +200,26 @@ def test_create_app_returns_201_with_the_full_object(
     body = response.json()
     assert body["schema_name"] == "local_crm-app"
     assert (body["status"], body["visibility"], body["subdomain"]) == (
-        "draft", "invite_only", "crm-app",
+        "draft",
+        "invite_only",
+        "crm-app",
     )
     assert body["owner"] == {"id": identity.user_id, "name": "Local Developer", "avatar_url": None}
     assert body["deleted_at"] is None
     assert body["data_scopes"] == []
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", body["created_at"])
-    for key in ("review_status", "operating_status", "auth_mode", "resource_tier", "like_count",
-                "subscriber_count", "calls_count", "shared_tables_count", "tenant_id", "owner_id"):
+    for key in (
+        "review_status",
+        "operating_status",
+        "auth_mode",
+        "resource_tier",
+        "like_count",
+        "subscriber_count",
+        "calls_count",
+        "shared_tables_count",
+        "tenant_id",
+        "owner_id",
+    ):
         assert key in body
 
 
@@ -208,8 +232,9 @@ def test_invalid_app_slug_is_400(client: httpx.Client, app: EmulatorApp, slug: s
     assert error_of(response)["fields"][0]["name"] == "slug"
 
 
-def test_duplicate_slug_is_409_slug_taken(make_app: AppFactory, client: httpx.Client,
-                                          app: EmulatorApp) -> None:
+def test_duplicate_slug_is_409_slug_taken(
+    make_app: AppFactory, client: httpx.Client, app: EmulatorApp
+) -> None:
     """A second app with the same slug in the tenant answers 409 slug_taken."""
     make_app(slug="dupe-app")
     tenant = app.store.identity.tenant_id
@@ -248,16 +273,21 @@ def test_list_apps_is_paged(make_app: AppFactory, client: httpx.Client, app: Emu
     assert second["has_more"] is False
 
 
-def test_check_app_availability(make_app: AppFactory, client: httpx.Client,
-                                app: EmulatorApp) -> None:
+def test_check_app_availability(
+    make_app: AppFactory, client: httpx.Client, app: EmulatorApp
+) -> None:
     """check-availability answers available/taken/invalid for slugs."""
     make_app(slug="taken-one")
     url = f"/api/v1/tenants/{app.store.identity.tenant_id}/apps/check-availability"
     assert client.get(url, params={"slug": "free-one"}).json() == {"available": True, "reason": ""}
     assert client.get(url, params={"slug": "taken-one"}).json() == {
-        "available": False, "reason": "taken"}
+        "available": False,
+        "reason": "taken",
+    }
     assert client.get(url, params={"slug": "x-staging"}).json() == {
-        "available": False, "reason": "invalid"}
+        "available": False,
+        "reason": "invalid",
+    }
     assert client.get(url).status_code == 400
 
 
@@ -313,8 +343,9 @@ def test_app_soft_then_permanent_delete(make_app: AppFactory, client: httpx.Clie
     assert client.get(f"{url}/tables").status_code == 410
 
 
-def test_permanent_delete_without_soft_delete_is_409(make_app: AppFactory,
-                                                    client: httpx.Client) -> None:
+def test_permanent_delete_without_soft_delete_is_409(
+    make_app: AppFactory, client: httpx.Client
+) -> None:
     """DELETE …/permanent on a live app answers 409 not_deleted."""
     created = make_app()
     response = client.delete(f"/api/v1/apps/{created['id']}/permanent")
@@ -345,8 +376,13 @@ def test_env_var_set_list_delete(make_app: AppFactory, client: httpx.Client) -> 
     url = f"/api/v1/apps/{make_app()['id']}/env-vars"
     first = client.post(url, json={"key": "API_MODE", "value": "test"})
     assert first.status_code == 201
-    assert first.json() == {"key": "API_MODE", "value": "test", "secret": False,
-                            "stage": "runtime", "has_staging_override": False}
+    assert first.json() == {
+        "key": "API_MODE",
+        "value": "test",
+        "secret": False,
+        "stage": "runtime",
+        "has_staging_override": False,
+    }
     assert client.post(url, json={"key": "API_MODE", "value": "live"}).status_code == 200
     listed = client.get(url).json()
     assert [(e["key"], e["value"]) for e in listed["items"]] == [("API_MODE", "live")]

@@ -29,8 +29,9 @@ STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 class Tbl:
     """A table under test: its URLs and a client."""
 
-    def __init__(self, client: httpx.Client, application: dict[str, Any],
-                 table: dict[str, Any]) -> None:
+    def __init__(
+        self, client: httpx.Client, application: dict[str, Any], table: dict[str, Any]
+    ) -> None:
         self.client = client
         self.url = rows_url(application, table)
         self.count_url = rows_url(application, table, "/_count")
@@ -57,8 +58,10 @@ def typed(make_table: TableFactory, client: httpx.Client) -> Tbl:
 def owned(make_table: TableFactory, client: httpx.Client) -> Tbl:
     """An owner-scoped table (owner_id uuid) with a title column."""
     application, table = make_table(
-        [{"name": "owner_id", "type": "uuid", "nullable": False},
-         {"name": "title", "type": "text", "nullable": False}],
+        [
+            {"name": "owner_id", "type": "uuid", "nullable": False},
+            {"name": "title", "type": "text", "nullable": False},
+        ],
         owner_column="owner_id",
     )
     return Tbl(client, application, table)
@@ -70,12 +73,22 @@ def owned(make_table: TableFactory, client: httpx.Client) -> Tbl:
 def test_insert_returns_every_column(typed: Tbl) -> None:
     """Insert answers 201 with id (uuid4), created_at/updated_at (µs, Z) and every column."""
     row = typed.insert(t="hello")
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
-                        row["id"])
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", row["id"]
+    )
     assert STAMP.fullmatch(row["created_at"])
     assert row["created_at"] == row["updated_at"]
-    assert row == {**row, "t": "hello", "i": None, "b": None, "f": None, "ok": None, "at": None,
-                   "u": None, "j": None}
+    assert row == {
+        **row,
+        "t": "hello",
+        "i": None,
+        "b": None,
+        "f": None,
+        "ok": None,
+        "at": None,
+        "u": None,
+        "j": None,
+    }
     assert list(row)[:3] == ["id", "created_at", "updated_at"]
 
 
@@ -113,8 +126,13 @@ def test_non_uuid_row_id_is_404(typed: Tbl) -> None:
 def test_type_round_trip(typed: Tbl) -> None:
     """Each type converts on the way in and out (bool, jsonb, µs UTC timestamps, uuid…)."""
     row = typed.insert(
-        t="ü ☃ 'quote'", i=-(2**31), b=2**63 - 1, f=3, ok=False,
-        at="2024-02-29T23:30:00.5+02:00", u="A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
+        t="ü ☃ 'quote'",
+        i=-(2**31),
+        b=2**63 - 1,
+        f=3,
+        ok=False,
+        at="2024-02-29T23:30:00.5+02:00",
+        u="A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
         j={"z": [1, 2.5, None, True], "a": {"nested": "x"}},
     )
     assert row["t"] == "ü ☃ 'quote'"
@@ -127,11 +145,25 @@ def test_type_round_trip(typed: Tbl) -> None:
     assert row["j"] == {"z": [1, 2.5, None, True], "a": {"nested": "x"}}
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    ("t", 5), ("i", 2**31), ("i", True), ("i", 1.5), ("b", 2**63), ("f", "1.0"), ("f", True),
-    ("ok", 1), ("ok", "true"), ("at", "2024-01-01T00:00:00"), ("at", "yesterday"),
-    ("u", "not-a-uuid"), ("u", 12), ("t", "nul\x00byte"),
-])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("t", 5),
+        ("i", 2**31),
+        ("i", True),
+        ("i", 1.5),
+        ("b", 2**63),
+        ("f", "1.0"),
+        ("f", True),
+        ("ok", 1),
+        ("ok", "true"),
+        ("at", "2024-01-01T00:00:00"),
+        ("at", "yesterday"),
+        ("u", "not-a-uuid"),
+        ("u", 12),
+        ("t", "nul\x00byte"),
+    ],
+)
 def test_wrong_types_are_400_invalid_value(typed: Tbl, column: str, value: Any) -> None:
     """Values that do not fit the column type answer 400 invalid_value naming the column."""
     response = typed.client.post(typed.url, json={column: value})
@@ -147,7 +179,9 @@ def test_insert_rule_errors(make_table: TableFactory, client: httpx.Client) -> N
     url = rows_url(application, table)
     unknown = client.post(url, json={"a": "x", "zzz": 1})
     assert (error_of(unknown)["code"], error_of(unknown)["fields"][0]["name"]) == (
-        "invalid_value", "zzz")
+        "invalid_value",
+        "zzz",
+    )
     missing = client.post(url, json={})
     assert (error_of(missing)["code"], error_of(missing)["fields"][0]["name"]) == ("required", "a")
     for auto in ("id", "created_at", "updated_at"):
@@ -158,12 +192,14 @@ def test_insert_rule_errors(make_table: TableFactory, client: httpx.Client) -> N
 
 def test_defaults_are_converted(make_table: TableFactory, client: httpx.Client) -> None:
     """String defaults ("0", "true", JSON) become typed values on insert."""
-    application, table = make_table([
-        {"name": "n", "type": "int", "nullable": False, "default": "0"},
-        {"name": "ok", "type": "bool", "default": "true"},
-        {"name": "j", "type": "jsonb", "default": '{"k": [1]}'},
-        {"name": "s", "type": "text", "default": ""},
-    ])
+    application, table = make_table(
+        [
+            {"name": "n", "type": "int", "nullable": False, "default": "0"},
+            {"name": "ok", "type": "bool", "default": "true"},
+            {"name": "j", "type": "jsonb", "default": '{"k": [1]}'},
+            {"name": "s", "type": "text", "default": ""},
+        ]
+    )
     row = client.post(rows_url(application, table), json={}).json()
     assert (row["n"], row["ok"], row["j"], row["s"]) == (0, True, {"k": [1]}, "")
 
@@ -184,31 +220,35 @@ def test_patch_rules(typed: Tbl) -> None:
 def numbers(typed: Tbl) -> Tbl:
     """Five rows: i = 1..5, t = n1..n5, ok alternating, plus one row of NULLs."""
     for n in range(1, 6):
-        typed.insert(t=f"n{n}", i=n, f=n / 2, ok=n % 2 == 0, j={"n": n},
-                     at=f"2024-01-0{n}T00:00:00Z")
+        typed.insert(
+            t=f"n{n}", i=n, f=n / 2, ok=n % 2 == 0, j={"n": n}, at=f"2024-01-0{n}T00:00:00Z"
+        )
     typed.insert()
     return typed
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"i": "eq.3"}, [3]),
-    ({"i": "ne.3"}, [1, 2, 4, 5]),
-    ({"i": "gt.3"}, [4, 5]),
-    ({"i": "gte.3"}, [3, 4, 5]),
-    ({"i": "lt.3"}, [1, 2]),
-    ({"i": "lte.3"}, [1, 2, 3]),
-    ({"i": "in.1,3,5"}, [1, 3, 5]),
-    ({"f": "gte.1.5"}, [3, 4, 5]),
-    ({"ok": "eq.true"}, [2, 4]),
-    ({"t": "like.n%"}, [1, 2, 3, 4, 5]),
-    ({"t": "like.N%"}, []),
-    ({"t": "like.n_"}, [1, 2, 3, 4, 5]),
-    ({"at": "gt.2024-01-03T00:00:00+00:00"}, [4, 5]),
-    ({"at": "lt.2024-01-03T01:00:00+02:00"}, [1, 2]),
-    ({"j": 'eq.{"n": 2}'}, [2]),
-    ({"i": "eq.null"}, [None]),
-    ({"i": "ne.null"}, [1, 2, 3, 4, 5]),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"i": "eq.3"}, [3]),
+        ({"i": "ne.3"}, [1, 2, 4, 5]),
+        ({"i": "gt.3"}, [4, 5]),
+        ({"i": "gte.3"}, [3, 4, 5]),
+        ({"i": "lt.3"}, [1, 2]),
+        ({"i": "lte.3"}, [1, 2, 3]),
+        ({"i": "in.1,3,5"}, [1, 3, 5]),
+        ({"f": "gte.1.5"}, [3, 4, 5]),
+        ({"ok": "eq.true"}, [2, 4]),
+        ({"t": "like.n%"}, [1, 2, 3, 4, 5]),
+        ({"t": "like.N%"}, []),
+        ({"t": "like.n_"}, [1, 2, 3, 4, 5]),
+        ({"at": "gt.2024-01-03T00:00:00+00:00"}, [4, 5]),
+        ({"at": "lt.2024-01-03T01:00:00+02:00"}, [1, 2]),
+        ({"j": 'eq.{"n": 2}'}, [2]),
+        ({"i": "eq.null"}, [None]),
+        ({"i": "ne.null"}, [1, 2, 3, 4, 5]),
+    ],
+)
 def test_filter_operators(numbers: Tbl, params: dict[str, str], expected: list[Any]) -> None:
     """Each §9.1 operator filters as in PostgreSQL (like is case-sensitive, eq.null IS NULL)."""
     assert [r["i"] for r in numbers.items(**params)] == expected
@@ -235,24 +275,27 @@ def test_count_uses_filters(numbers: Tbl) -> None:
     assert response.json() == {"count": 4}
 
 
-@pytest.mark.parametrize(("params", "code", "field"), [
-    ({"nope": "eq.1"}, "invalid_value", "nope"),
-    ({"i": "eq.1", "sort": "nope"}, "invalid_value", "nope"),
-    ({"i": "eq.1", "_select": "id,nope"}, "invalid_value", "nope"),
-    ({"i": "zz.1"}, "invalid_format", "i"),
-    ({"i": "3"}, "invalid_format", "i"),
-    ({"i": "eq.abc"}, "invalid_value", "i"),
-    ({"i": "eq.99999999999"}, "invalid_value", "i"),
-    ({"ok": "eq.yes"}, "invalid_value", "ok"),
-    ({"u": "eq.xyz"}, "invalid_value", "u"),
-    ({"at": "gt.tomorrow"}, "invalid_value", "at"),
-    ({"j": "gt.1"}, "invalid_value", "j"),
-    ({"i": "eq.1", "sort": "j"}, "invalid_value", "j"),
-    ({"i": "like.1%"}, "invalid_value", "i"),
-    ({"t": "like.abc\\"}, "invalid_value", "t"),
-    ({"j": "eq.{bad"}, "invalid_value", "j"),
-    ({"i": "gt.null"}, "invalid_value", "i"),
-])
+@pytest.mark.parametrize(
+    ("params", "code", "field"),
+    [
+        ({"nope": "eq.1"}, "invalid_value", "nope"),
+        ({"i": "eq.1", "sort": "nope"}, "invalid_value", "nope"),
+        ({"i": "eq.1", "_select": "id,nope"}, "invalid_value", "nope"),
+        ({"i": "zz.1"}, "invalid_format", "i"),
+        ({"i": "3"}, "invalid_format", "i"),
+        ({"i": "eq.abc"}, "invalid_value", "i"),
+        ({"i": "eq.99999999999"}, "invalid_value", "i"),
+        ({"ok": "eq.yes"}, "invalid_value", "ok"),
+        ({"u": "eq.xyz"}, "invalid_value", "u"),
+        ({"at": "gt.tomorrow"}, "invalid_value", "at"),
+        ({"j": "gt.1"}, "invalid_value", "j"),
+        ({"i": "eq.1", "sort": "j"}, "invalid_value", "j"),
+        ({"i": "like.1%"}, "invalid_value", "i"),
+        ({"t": "like.abc\\"}, "invalid_value", "t"),
+        ({"j": "eq.{bad"}, "invalid_value", "j"),
+        ({"i": "gt.null"}, "invalid_value", "i"),
+    ],
+)
 def test_filter_errors(typed: Tbl, params: dict[str, str], code: str, field: str) -> None:
     """Unknown columns, bad operators and unparsable values answer 400 per §13.5."""
     response = typed.client.get(typed.url, params=params)
@@ -311,7 +354,11 @@ def test_pagination_envelope(typed: Tbl) -> None:
         typed.insert(i=n)
     first = typed.client.get(typed.url, params={"i": "gte.0"}).json()
     assert (len(first["items"]), first["page"], first["per_page"], first["has_more"]) == (
-        20, 1, 20, True)
+        20,
+        1,
+        20,
+        True,
+    )
     second = typed.client.get(typed.url, params={"i": "gte.0", "page": 2}).json()
     assert (len(second["items"]), second["has_more"]) == (1, False)
     assert "total" not in first
@@ -323,10 +370,17 @@ def test_per_page_clamped_to_100(typed: Tbl) -> None:
     assert body["per_page"] == 100
 
 
-@pytest.mark.parametrize("params", [
-    {"per_page": "0"}, {"per_page": "-1"}, {"per_page": "ten"}, {"per_page": "1.5"},
-    {"page": "0"}, {"page": "x"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"per_page": "0"},
+        {"per_page": "-1"},
+        {"per_page": "ten"},
+        {"per_page": "1.5"},
+        {"page": "0"},
+        {"page": "x"},
+    ],
+)
 def test_bad_paging_is_400(typed: Tbl, params: dict[str, str]) -> None:
     """per_page < 1, page < 1 or non-integers answer 400 invalid_value."""
     response = typed.client.get(typed.url, params={"i": "gte.0", **params})
@@ -340,12 +394,16 @@ def test_bad_paging_is_400(typed: Tbl, params: dict[str, str]) -> None:
 def test_unfiltered_list_on_non_owner_table_is_400_required(typed: Tbl) -> None:
     """An unfiltered list or count on a table without owner column answers 400 required/where."""
     for url in (typed.url, typed.count_url):
-        response = typed.client.get(url, params={"sort": "i", "page": 1, "per_page": 5,
-                                                 "_select": "id"})
+        response = typed.client.get(
+            url, params={"sort": "i", "page": 1, "per_page": 5, "_select": "id"}
+        )
         assert response.status_code == 400
         error = error_of(response)
         assert (error["code"], error["category"], error["retryable"]) == (
-            "required", "validation", False)
+            "required",
+            "validation",
+            False,
+        )
         assert error["fields"] == [{"name": "where", "code": "required"}]
 
 
@@ -354,8 +412,11 @@ def other(app: EmulatorApp) -> Iterator[httpx.Client]:
     """A client for a second member of the tenant."""
     with app.store.transaction():
         user = app.store.add_user(app.store.identity.tenant_id, unique("o") + "@x.test", "Other")
-    with httpx.Client(transport=SyncASGITransport(app), base_url="http://local.test",
-                      headers={"X-Api-Key": user.pat}) as c:
+    with httpx.Client(
+        transport=SyncASGITransport(app),
+        base_url="http://local.test",
+        headers={"X-Api-Key": user.pat},
+    ) as c:
         yield c
 
 
@@ -379,8 +440,9 @@ def test_owner_column_rules(owned: Tbl, other: httpx.Client, app: EmulatorApp) -
     assert foreign.status_code == 403
     assert error_of(foreign)["code"] == "forbidden"
     explicit = owned.insert(title="y", owner_id=app.store.identity.user_id.upper())
-    patched = owned.client.patch(f"{owned.url}/{explicit['id']}",
-                                 json={"owner_id": explicit["owner_id"]})
+    patched = owned.client.patch(
+        f"{owned.url}/{explicit['id']}", json={"owner_id": explicit["owner_id"]}
+    )
     assert error_of(patched)["code"] == "not_allowed"
 
 
@@ -388,12 +450,16 @@ def test_owner_column_rules(owned: Tbl, other: httpx.Client, app: EmulatorApp) -
 
 
 @pytest.mark.anyio
-async def test_async_client_through_asgi_transport(app: EmulatorApp,
-                                                   make_table: TableFactory) -> None:
+async def test_async_client_through_asgi_transport(
+    app: EmulatorApp, make_table: TableFactory
+) -> None:
     """httpx.AsyncClient over httpx.ASGITransport drives the app (insert, then list)."""
     application, table = make_table([{"name": "a", "type": "text"}])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
-                                 headers={"X-Api-Key": app.store.identity.pat}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://t",
+        headers={"X-Api-Key": app.store.identity.pat},
+    ) as c:
         created = await c.post(rows_url(application, table), json={"a": "async"})
         listed = await c.get(rows_url(application, table), params={"a": "eq.async"})
     assert created.status_code == 201

@@ -41,8 +41,9 @@ NASTY = [
 class Fixture:
     """A canary table with one row, to prove the store stays intact."""
 
-    def __init__(self, client: httpx.Client, application: dict[str, Any],
-                 table: dict[str, Any]) -> None:
+    def __init__(
+        self, client: httpx.Client, application: dict[str, Any], table: dict[str, Any]
+    ) -> None:
         self.client = client
         self.app = application
         self.table = table
@@ -86,10 +87,15 @@ def test_nasty_column_names_are_400(canary: Fixture, name: str) -> None:
     body = {"table_name": "fresh", "columns": [{"name": name, "type": "text"}]}
     assert client.post(canary.tables_url, json=body).status_code == 400
     columns_url = f"{canary.tables_url}/{canary.table['table_name']}/columns"
-    assert client.post(columns_url, json={"column": {"name": name, "type": "text"}}
-                       ).status_code == 400
-    for params in ({name: "eq.1"}, {"n": "eq.1", "sort": name}, {"n": "eq.1", "_select": name},
-                   {"n": "eq.1", "sort": f"-{name}"}):
+    assert (
+        client.post(columns_url, json={"column": {"name": name, "type": "text"}}).status_code == 400
+    )
+    for params in (
+        {name: "eq.1"},
+        {"n": "eq.1", "sort": name},
+        {"n": "eq.1", "_select": name},
+        {"n": "eq.1", "sort": f"-{name}"},
+    ):
         response = client.get(canary.url, params=params)
         assert response.status_code == 400, params
         assert error_of(response)["category"] == "validation"
@@ -149,14 +155,22 @@ _FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 def shared() -> Iterator[tuple[httpx.Client, str, EmulatorApp]]:
     """One app and table reused by all hypothesis examples (module scope, for speed)."""
     application = create_app()
-    with httpx.Client(transport=SyncASGITransport(application), base_url="http://p",
-                      headers={"X-Api-Key": application.store.identity.pat}) as client:
+    with httpx.Client(
+        transport=SyncASGITransport(application),
+        base_url="http://p",
+        headers={"X-Api-Key": application.store.identity.pat},
+    ) as client:
         tenant = application.store.identity.tenant_id
-        app_json = client.post(f"/api/v1/tenants/{tenant}/apps",
-                               json={"slug": "prop-app", "name": "p"}).json()
-        client.post(f"/api/v1/apps/{app_json['id']}/tables", json={
-            "table_name": "things",
-            "columns": [{"name": "t", "type": "text"}, {"name": "j", "type": "jsonb"}]})
+        app_json = client.post(
+            f"/api/v1/tenants/{tenant}/apps", json={"slug": "prop-app", "name": "p"}
+        ).json()
+        client.post(
+            f"/api/v1/apps/{app_json['id']}/tables",
+            json={
+                "table_name": "things",
+                "columns": [{"name": "t", "type": "text"}, {"name": "j", "type": "jsonb"}],
+            },
+        )
         yield client, "/data/local/prop-app/things", application
     application.store.close()
 
@@ -200,12 +214,16 @@ def test_any_unknown_identifier_is_a_400(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(value=st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.text(max_size=8), children, max_size=4),
-    max_leaves=12,
-))
+@given(
+    value=st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
 def test_any_json_round_trips_through_jsonb(
     shared: tuple[httpx.Client, str, EmulatorApp], value: Any
 ) -> None:

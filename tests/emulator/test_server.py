@@ -18,13 +18,16 @@ from axhub_orm.local import LocalAxHub
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
-def _setup_table(client: httpx.Client, local: LocalAxHub, columns: list[dict[str, Any]],
-                 slug: str = "load-app") -> str:
-    app = client.post(f"/api/v1/tenants/{local.tenant_id}/apps",
-                      json={"slug": slug, "name": "Load"})
+def _setup_table(
+    client: httpx.Client, local: LocalAxHub, columns: list[dict[str, Any]], slug: str = "load-app"
+) -> str:
+    app = client.post(
+        f"/api/v1/tenants/{local.tenant_id}/apps", json={"slug": slug, "name": "Load"}
+    )
     assert app.status_code == 201, app.text
-    table = client.post(f"/api/v1/apps/{app.json()['id']}/tables",
-                        json={"table_name": "items", "columns": columns})
+    table = client.post(
+        f"/api/v1/apps/{app.json()['id']}/tables", json={"table_name": "items", "columns": columns}
+    )
     assert table.status_code == 201, table.text
     return f"/data/{local.tenant_slug}/{slug}/items"
 
@@ -56,8 +59,9 @@ def test_concurrent_inserts_are_all_kept() -> None:
     with LocalAxHub() as local:
         headers = {"X-Api-Key": local.token}
         with httpx.Client(base_url=local.base_url, headers=headers) as setup:
-            url = _setup_table(setup, local, [{"name": "worker", "type": "int"},
-                                              {"name": "seq", "type": "int"}])
+            url = _setup_table(
+                setup, local, [{"name": "worker", "type": "int"}, {"name": "seq", "type": "int"}]
+            )
 
         def work(worker: int) -> None:
             with httpx.Client(base_url=local.base_url, headers=headers) as c:
@@ -73,8 +77,10 @@ def test_concurrent_inserts_are_all_kept() -> None:
             thread.join()
         with httpx.Client(base_url=local.base_url, headers=headers) as c:
             count = c.get(f"{url}/_count", params={"worker": "gte.0"}).json()["count"]
-            per_worker = [c.get(f"{url}/_count", params={"worker": f"eq.{w}"}).json()["count"]
-                          for w in range(8)]
+            per_worker = [
+                c.get(f"{url}/_count", params={"worker": f"eq.{w}"}).json()["count"]
+                for w in range(8)
+            ]
     assert errors == []
     assert count == 2000
     assert per_worker == [250] * 8
@@ -87,9 +93,16 @@ def test_reader_never_sees_a_half_written_row() -> None:
     with LocalAxHub() as local:
         headers = {"X-Api-Key": local.token}
         with httpx.Client(base_url=local.base_url, headers=headers) as setup:
-            url = _setup_table(setup, local, [{"name": "a", "type": "int"},
-                                              {"name": "b", "type": "bigint"},
-                                              {"name": "note", "type": "text"}], slug="rw-app")
+            url = _setup_table(
+                setup,
+                local,
+                [
+                    {"name": "a", "type": "int"},
+                    {"name": "b", "type": "bigint"},
+                    {"name": "note", "type": "text"},
+                ],
+                slug="rw-app",
+            )
 
         def write() -> None:
             with httpx.Client(base_url=local.base_url, headers=headers) as c:
@@ -100,8 +113,9 @@ def test_reader_never_sees_a_half_written_row() -> None:
         def read() -> None:
             with httpx.Client(base_url=local.base_url, headers=headers) as c:
                 while not stop.is_set():
-                    items = c.get(url, params={"a": "gte.0", "per_page": 100,
-                                               "sort": "-a"}).json()["items"]
+                    items = c.get(url, params={"a": "gte.0", "per_page": 100, "sort": "-a"}).json()[
+                        "items"
+                    ]
                     bad.extend(r for r in items if r["b"] != 2 * r["a"] or len(r["note"]) != 500)
 
         writers = [threading.Thread(target=write) for _ in range(2)]
@@ -119,15 +133,17 @@ def test_reader_never_sees_a_half_written_row() -> None:
 def test_state_survives_restart_with_db(tmp_path: Path) -> None:
     """Two LocalAxHub(db=…) in sequence share tenant, user, PAT, apps, tables and rows."""
     db = tmp_path / "state.sqlite3"
-    with LocalAxHub(db=db) as first, httpx.Client(
-        base_url=first.base_url, headers={"X-Api-Key": first.token}
-    ) as c:
+    with (
+        LocalAxHub(db=db) as first,
+        httpx.Client(base_url=first.base_url, headers={"X-Api-Key": first.token}) as c,
+    ):
         url = _setup_table(c, first, [{"name": "a", "type": "text"}], slug="persist-app")
         row = c.post(url, json={"a": "kept"}).json()
         identity = (first.tenant_id, first.user_id, first.token, first.jwt)
-    with LocalAxHub(db=db) as second, httpx.Client(
-        base_url=second.base_url, headers={"X-Api-Key": second.token}
-    ) as c:
+    with (
+        LocalAxHub(db=db) as second,
+        httpx.Client(base_url=second.base_url, headers={"X-Api-Key": second.token}) as c,
+    ):
         assert (second.tenant_id, second.user_id, second.token, second.jwt) == identity
         assert c.get(f"{url}/{row['id']}").json() == row
 
@@ -139,8 +155,12 @@ def test_create_user_gives_a_second_member() -> None:
         with httpx.Client(base_url=local.base_url) as c:
             me = c.get("/api/v1/me", headers={"X-Api-Key": user.token}).json()
         assert user.id != local.user_id
-    assert me["user"] == {"id": user.id, "email": "other@local.axhub", "name": "Other",
-                          "platform_admin": False}
+    assert me["user"] == {
+        "id": user.id,
+        "email": "other@local.axhub",
+        "name": "Other",
+        "platform_admin": False,
+    }
     assert me["tenants"][0]["role"] == "member"
 
 
@@ -161,12 +181,14 @@ def test_client_factories_configure_the_orm() -> None:
 
 
 def _start_serve(db: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    code = ("import sys; from axhub_orm.local._cli import serve; "
-            "sys.exit(serve(sys.argv[1:]))")
+    code = "import sys; from axhub_orm.local._cli import serve; sys.exit(serve(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     process = subprocess.Popen(
         [sys.executable, "-c", code, "--db", str(db), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     info: dict[str, str] = {}
     assert process.stdout is not None
@@ -194,10 +216,13 @@ def test_serve_command_persists_across_restart(tmp_path: Path) -> None:
         assert info["tenant_slug"] == "local"
         assert info["token"].startswith("axhub_pat_")
         with httpx.Client(base_url=info["base_url"], headers={"X-Api-Key": info["token"]}) as c:
-            app = c.post(f"/api/v1/tenants/{info['tenant_id']}/apps",
-                         json={"slug": "cli-app", "name": "CLI"}).json()
-            c.post(f"/api/v1/apps/{app['id']}/tables",
-                   json={"table_name": "notes", "columns": [{"name": "body", "type": "text"}]})
+            app = c.post(
+                f"/api/v1/tenants/{info['tenant_id']}/apps", json={"slug": "cli-app", "name": "CLI"}
+            ).json()
+            c.post(
+                f"/api/v1/apps/{app['id']}/tables",
+                json={"table_name": "notes", "columns": [{"name": "body", "type": "text"}]},
+            )
             row = c.post("/data/local/cli-app/notes", json={"body": "survives"}).json()
     finally:
         output = _stop_serve(process)
@@ -205,7 +230,10 @@ def test_serve_command_persists_across_restart(tmp_path: Path) -> None:
     process, again = _start_serve(db)
     try:
         assert (again["tenant_id"], again["user_id"], again["token"]) == (
-            info["tenant_id"], info["user_id"], info["token"])
+            info["tenant_id"],
+            info["user_id"],
+            info["token"],
+        )
         with httpx.Client(base_url=again["base_url"], headers={"X-Api-Key": again["token"]}) as c:
             fetched = c.get(f"/data/local/cli-app/notes/{row['id']}")
         assert fetched.json() == row
@@ -217,10 +245,26 @@ def test_serve_command_persists_across_restart(tmp_path: Path) -> None:
 def test_serves_https_with_a_certificate(tmp_path: Path) -> None:
     """With ssl_certfile/ssl_keyfile the emulator serves HTTPS that a verifying client trusts."""
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem"),
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(tmp_path / "key.pem"),
+            "-out",
+            str(tmp_path / "cert.pem"),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
     )
     with LocalAxHub(ssl_certfile=tmp_path / "cert.pem", ssl_keyfile=tmp_path / "key.pem") as local:
         assert local.base_url.startswith("https://127.0.0.1:")

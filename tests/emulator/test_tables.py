@@ -24,14 +24,20 @@ def _tables(app_json: dict[str, Any]) -> str:
     return f"/api/v1/apps/{app_json['id']}/tables"
 
 
-def test_create_table_returns_the_inspect_object(make_app: AppFactory,
-                                                 client: httpx.Client) -> None:
+def test_create_table_returns_the_inspect_object(
+    make_app: AppFactory, client: httpx.Client
+) -> None:
     """POST tables answers 201 with the §7.3 object; columns per §13.9."""
     created = make_app()
-    response = client.post(_tables(created), json={
-        "table_name": "tickets", "owner_column": "owner_id", "columns": COLUMNS,
-        "description": "Support tickets",
-    })
+    response = client.post(
+        _tables(created),
+        json={
+            "table_name": "tickets",
+            "owner_column": "owner_id",
+            "columns": COLUMNS,
+            "description": "Support tickets",
+        },
+    )
     assert response.status_code == 201
     table = response.json()
     assert table["table_name"] == "tickets"
@@ -74,10 +80,21 @@ def test_list_tables(make_app: AppFactory, client: httpx.Client) -> None:
     assert (listed["page"], listed["per_page"], listed["has_more"]) == (1, 20, False)
 
 
-@pytest.mark.parametrize("name", ["Tickets", "1abc", "_x", "a-b", "a" * 64, "", "tab le",
-                                  'x"; DROP TABLE ax_apps; --', "ümlaut"])
-def test_invalid_table_names_are_400(make_app: AppFactory, client: httpx.Client,
-                                     name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Tickets",
+        "1abc",
+        "_x",
+        "a-b",
+        "a" * 64,
+        "",
+        "tab le",
+        'x"; DROP TABLE ax_apps; --',
+        "ümlaut",
+    ],
+)
+def test_invalid_table_names_are_400(make_app: AppFactory, client: httpx.Client, name: str) -> None:
     """Table names outside ^[a-z][a-z0-9_]{0,62}$ answer 400 invalid_format."""
     response = client.post(_tables(make_app()), json={"table_name": name, "columns": []})
     assert response.status_code == 400
@@ -91,11 +108,14 @@ def test_table_name_limit_is_63(make_app: AppFactory, client: httpx.Client) -> N
 
 
 @pytest.mark.parametrize("reserved", ["id", "created_at", "updated_at"])
-def test_reserved_columns_are_not_allowed(make_app: AppFactory, client: httpx.Client,
-                                          reserved: str) -> None:
+def test_reserved_columns_are_not_allowed(
+    make_app: AppFactory, client: httpx.Client, reserved: str
+) -> None:
     """Declaring id, created_at or updated_at answers 400 not_allowed."""
-    response = client.post(_tables(make_app()), json={
-        "table_name": "t", "columns": [{"name": reserved, "type": "text"}]})
+    response = client.post(
+        _tables(make_app()),
+        json={"table_name": "t", "columns": [{"name": reserved, "type": "text"}]},
+    )
     assert response.status_code == 400
     assert error_of(response)["code"] == "not_allowed"
 
@@ -103,31 +123,39 @@ def test_reserved_columns_are_not_allowed(make_app: AppFactory, client: httpx.Cl
 def test_duplicate_table_is_409(make_table: TableFactory, client: httpx.Client) -> None:
     """Creating a table whose name exists in the app answers 409 already_exists."""
     application, table = make_table([])
-    response = client.post(_tables(application), json={
-        "table_name": table["table_name"], "columns": []})
+    response = client.post(
+        _tables(application), json={"table_name": table["table_name"], "columns": []}
+    )
     assert response.status_code == 409
     assert error_of(response)["code"] == "already_exists"
 
 
 def test_duplicate_column_in_create_is_409(make_app: AppFactory, client: httpx.Client) -> None:
     """Two columns with one name in a create body answer 409 already_exists."""
-    response = client.post(_tables(make_app()), json={
-        "table_name": "t",
-        "columns": [{"name": "a", "type": "text"}, {"name": "a", "type": "int"}],
-    })
+    response = client.post(
+        _tables(make_app()),
+        json={
+            "table_name": "t",
+            "columns": [{"name": "a", "type": "text"}, {"name": "a", "type": "int"}],
+        },
+    )
     assert response.status_code == 409
 
 
-@pytest.mark.parametrize("column", [
-    {"name": "a", "type": "integer"},
-    {"name": "a", "type": "int", "default": "abc"},
-    {"name": "a", "type": "bool", "default": "yes"},
-    {"name": "a", "type": "int", "default": 5},
-    {"name": "a", "type": "text", "nullable": "no"},
-    {"name": "a", "type": "text", "extra": 1},
-])
-def test_bad_column_definitions_are_400(make_app: AppFactory, client: httpx.Client,
-                                        column: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "column",
+    [
+        {"name": "a", "type": "integer"},
+        {"name": "a", "type": "int", "default": "abc"},
+        {"name": "a", "type": "bool", "default": "yes"},
+        {"name": "a", "type": "int", "default": 5},
+        {"name": "a", "type": "text", "nullable": "no"},
+        {"name": "a", "type": "text", "extra": 1},
+    ],
+)
+def test_bad_column_definitions_are_400(
+    make_app: AppFactory, client: httpx.Client, column: dict[str, Any]
+) -> None:
     """Unknown types, defaults not of the column type and unknown keys answer 400."""
     response = client.post(_tables(make_app()), json={"table_name": "t", "columns": [column]})
     assert response.status_code == 400
@@ -136,16 +164,23 @@ def test_bad_column_definitions_are_400(make_app: AppFactory, client: httpx.Clie
 
 def test_owner_column_must_be_declared(make_app: AppFactory, client: httpx.Client) -> None:
     """owner_column naming an undeclared column answers 400 invalid_value."""
-    response = client.post(_tables(make_app()), json={
-        "table_name": "t", "owner_column": "owner_id", "columns": [{"name": "a", "type": "text"}]})
+    response = client.post(
+        _tables(make_app()),
+        json={
+            "table_name": "t",
+            "owner_column": "owner_id",
+            "columns": [{"name": "a", "type": "text"}],
+        },
+    )
     assert response.status_code == 400
     assert error_of(response)["fields"][0]["name"] == "owner_column"
 
 
 def test_description_limit(make_app: AppFactory, client: httpx.Client) -> None:
     """A description over 1000 bytes answers 400 too_long."""
-    response = client.post(_tables(make_app()), json={
-        "table_name": "t", "columns": [], "description": "é" * 501})
+    response = client.post(
+        _tables(make_app()), json={"table_name": "t", "columns": [], "description": "é" * 501}
+    )
     assert response.status_code == 400
     assert error_of(response)["code"] == "too_long"
 
@@ -155,19 +190,26 @@ def test_check_table_availability(make_table: TableFactory, client: httpx.Client
     application, table = make_table([])
     url = f"{_tables(application)}/check-availability"
     assert client.get(url, params={"table_name": "free"}).json() == {
-        "available": True, "reason": ""}
+        "available": True,
+        "reason": "",
+    }
     assert client.get(url, params={"table_name": table["table_name"]}).json() == {
-        "available": False, "reason": "taken"}
+        "available": False,
+        "reason": "taken",
+    }
     assert client.get(url, params={"table_name": "Bad-Name"}).json() == {
-        "available": False, "reason": "invalid"}
+        "available": False,
+        "reason": "invalid",
+    }
     assert client.get(url).status_code == 400
 
 
 def test_column_types(make_app: AppFactory, client: httpx.Client) -> None:
     """column-types lists the eight column types."""
     response = client.get(f"{_tables(make_app())}/column-types")
-    assert response.json() == {"types": ["text", "int", "bigint", "float", "bool",
-                                         "timestamptz", "uuid", "jsonb"]}
+    assert response.json() == {
+        "types": ["text", "int", "bigint", "float", "bool", "timestamptz", "uuid", "jsonb"]
+    }
 
 
 def test_delete_table_is_hard(make_table: TableFactory, client: httpx.Client) -> None:
@@ -189,10 +231,13 @@ def test_recreated_table_starts_empty(make_table: TableFactory, client: httpx.Cl
     application, table = make_table([{"name": "a", "type": "text"}])
     client.post(rows_url(application, table), json={"a": "x"})
     client.delete(f"{_tables(application)}/{table['table_name']}")
-    client.post(_tables(application), json={
-        "table_name": table["table_name"], "columns": [{"name": "a", "type": "text"}]})
+    client.post(
+        _tables(application),
+        json={"table_name": table["table_name"], "columns": [{"name": "a", "type": "text"}]},
+    )
     assert client.get(rows_url(application, table, "/_count"), params={"a": "eq.x"}).json() == {
-        "count": 0}
+        "count": 0
+    }
 
 
 def test_add_column_returns_201_with_table_and_fills_default(
@@ -202,11 +247,16 @@ def test_add_column_returns_201_with_table_and_fills_default(
     application, table = make_table([{"name": "a", "type": "text"}])
     client.post(rows_url(application, table), json={"a": "x"})
     url = f"{_tables(application)}/{table['table_name']}/columns"
-    response = client.post(url, json={"column": {"name": "priority", "type": "int",
-                                                  "nullable": True, "default": "7"}})
+    response = client.post(
+        url, json={"column": {"name": "priority", "type": "int", "nullable": True, "default": "7"}}
+    )
     assert response.status_code == 201
-    assert response.json()["columns"][-1] == {"name": "priority", "type": "int",
-                                              "nullable": True, "default": "7"}
+    assert response.json()["columns"][-1] == {
+        "name": "priority",
+        "type": "int",
+        "nullable": True,
+        "default": "7",
+    }
     rows = client.get(rows_url(application, table), params={"a": "eq.x"}).json()["items"]
     assert rows[0]["priority"] == 7
 
@@ -244,11 +294,11 @@ def test_drop_column(make_table: TableFactory, client: httpx.Client) -> None:
     assert client.delete(f"{base}/columns/b").status_code == 404
 
 
-def test_drop_owner_or_implicit_column_is_not_allowed(make_table: TableFactory,
-                                                       client: httpx.Client) -> None:
+def test_drop_owner_or_implicit_column_is_not_allowed(
+    make_table: TableFactory, client: httpx.Client
+) -> None:
     """Dropping the owner column or an implicit column answers 400 not_allowed."""
-    application, table = make_table(
-        [{"name": "owner_id", "type": "uuid"}], owner_column="owner_id")
+    application, table = make_table([{"name": "owner_id", "type": "uuid"}], owner_column="owner_id")
     base = f"{_tables(application)}/{table['table_name']}/columns"
     for name in ("owner_id", "id", "created_at"):
         response = client.delete(f"{base}/{name}")
@@ -262,8 +312,7 @@ def test_unknown_table_is_404(make_app: AppFactory, client: httpx.Client) -> Non
     assert response.status_code == 404
 
 
-def test_tables_of_soft_deleted_app_are_404(make_table: TableFactory,
-                                            client: httpx.Client) -> None:
+def test_tables_of_soft_deleted_app_are_404(make_table: TableFactory, client: httpx.Client) -> None:
     """After an app's soft delete, its table routes and row routes answer 404."""
     application, table = make_table([{"name": "a", "type": "text"}])
     client.delete(f"/api/v1/apps/{application['id']}")
@@ -275,39 +324,53 @@ def test_tables_of_soft_deleted_app_are_404(make_table: TableFactory,
 # --- grants ------------------------------------------------------------------------------
 
 
-def test_grant_create_list_revoke(make_table: TableFactory, client: httpx.Client,
-                                  app: EmulatorApp) -> None:
+def test_grant_create_list_revoke(
+    make_table: TableFactory, client: httpx.Client, app: EmulatorApp
+) -> None:
     """Grant → 201; list contains it; revoke → 200 with revoked_at; still listed; re-revoke 409."""
     application, table = make_table([])
     url = f"{_tables(application)}/{table['table_name']}/grants"
     user_id = app.store.identity.user_id
-    created = client.post(url, json={"principal_type": "user", "principal_id": user_id,
-                                     "actions": ["read", "write"]})
+    created = client.post(
+        url, json={"principal_type": "user", "principal_id": user_id, "actions": ["read", "write"]}
+    )
     assert created.status_code == 201
     grant = created.json()
-    assert set(grant) == {"id", "table_name", "principal_type", "principal_id", "actions",
-                          "created_at", "revoked_at"}
+    assert set(grant) == {
+        "id",
+        "table_name",
+        "principal_type",
+        "principal_id",
+        "actions",
+        "created_at",
+        "revoked_at",
+    }
     assert (grant["revoked_at"], grant["actions"]) == (None, ["read", "write"])
     assert [g["id"] for g in client.get(url).json()["items"]] == [grant["id"]]
     revoked = client.delete(f"{url}/{grant['id']}")
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"] is not None
     listed = client.get(url).json()["items"]
-    assert [(g["id"], g["revoked_at"]) for g in listed] == [(grant["id"],
-                                                             revoked.json()["revoked_at"])]
+    assert [(g["id"], g["revoked_at"]) for g in listed] == [
+        (grant["id"], revoked.json()["revoked_at"])
+    ]
     again = client.delete(f"{url}/{grant['id']}")
     assert again.status_code == 409
     assert error_of(again)["code"] == "already_revoked"
 
 
-@pytest.mark.parametrize("body", [
-    {"principal_type": "group", "actions": ["read"]},
-    {"principal_type": "user", "actions": []},
-    {"principal_type": "user", "actions": ["delete"]},
-    {"principal_type": "user", "actions": "read"},
-])
-def test_bad_grants_are_400(make_table: TableFactory, client: httpx.Client, app: EmulatorApp,
-                            body: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"principal_type": "group", "actions": ["read"]},
+        {"principal_type": "user", "actions": []},
+        {"principal_type": "user", "actions": ["delete"]},
+        {"principal_type": "user", "actions": "read"},
+    ],
+)
+def test_bad_grants_are_400(
+    make_table: TableFactory, client: httpx.Client, app: EmulatorApp, body: dict[str, Any]
+) -> None:
     """principal_type other than user, or actions not a non-empty subset of read/write → 400."""
     application, table = make_table([])
     url = f"{_tables(application)}/{table['table_name']}/grants"

@@ -47,9 +47,7 @@ def in_process(local: LocalAxHub, transport: httpx.BaseTransport | None = None) 
     return local.client(transport=transport or SyncASGITransport(local.app))
 
 
-def async_in_process(
-    local: LocalAxHub, transport: httpx.AsyncBaseTransport | None = None
-) -> Any:
+def async_in_process(local: LocalAxHub, transport: httpx.AsyncBaseTransport | None = None) -> Any:
     """An async client that serves the emulator in-process (through ``transport`` if given)."""
     return local.async_client(transport=transport or httpx.ASGITransport(app=local.app))
 

@@ -34,9 +34,32 @@ Row = dict[str, Any]
 # --- values --------------------------------------------------------------------------------
 
 TEXT_POOL = [
-    "", "a", "A", "ab", "abc", "b", "a%b", "a_b", "aXb", "50%", "500", "%", "_", "x_y", "\\",
+    "",
+    "a",
+    "A",
+    "ab",
+    "abc",
+    "b",
+    "a%b",
+    "a_b",
+    "aXb",
+    "50%",
+    "500",
+    "%",
+    "_",
+    "x_y",
+    "\\",
     "a\\b",
-    "null", "é", "É", "ß", "日本", "😀", "a😀", " a", "a,b", "Null",
+    "null",
+    "é",
+    "É",
+    "ß",
+    "日本",
+    "😀",
+    "a😀",
+    " a",
+    "a,b",
+    "Null",
 ]
 _CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 _TEXT = st.one_of(
@@ -64,7 +87,10 @@ _FLOATS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
 )
 _JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.5, -2.25, 1.0, -0.0, 1e16]),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([0.5, -2.25, 1.0, -0.0, 1e16]),
     st.text(alphabet="ab%é", max_size=3),
 )
 _JSON = st.recursive(
@@ -99,8 +125,20 @@ ROWS = st.fixed_dictionaries({name: _column_value(type_) for name, type_ in TYPE
 
 ORDERABLE = ["t", "i", "b", "f", "ok", "ts", "u", "id", "created_at"]
 _OPS_BY_TYPE = {
-    "text": ["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "endswith",
-             "like", "isnull"],
+    "text": [
+        "eq",
+        "ne",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "in",
+        "contains",
+        "startswith",
+        "endswith",
+        "like",
+        "isnull",
+    ],
     "jsonb": ["eq", "ne", "isnull"],
 }
 _DEFAULT_OPS = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "isnull"]
@@ -155,8 +193,13 @@ def windows(draw: st.DrawFn, size: int) -> tuple[int | None, int | None] | None:
     return start, stop
 
 
-def _build(base: Any, lookup_list: Sequence[tuple[str, Any]], order: Sequence[str],
-           window: tuple[int | None, int | None] | None, select: Sequence[str] | None) -> Any:
+def _build(
+    base: Any,
+    lookup_list: Sequence[tuple[str, Any]],
+    order: Sequence[str],
+    window: tuple[int | None, int | None] | None,
+    select: Sequence[str] | None,
+) -> Any:
     """Apply drawn lookups (skipping ones the wire cannot express), order, only and a slice."""
     query = base
     for key, value in lookup_list:
@@ -232,8 +275,11 @@ def test_random_rows_and_queries_match_the_oracle(
     for _ in range(3):
         lookup_list = data.draw(st.lists(lookups(rows, OWNED_TYPES), max_size=3))
         order = data.draw(orders())
-        select = data.draw(st.one_of(st.none(), st.lists(
-            st.sampled_from(sorted(TYPED_COLUMNS)), min_size=1, max_size=3)))
+        select = data.draw(
+            st.one_of(
+                st.none(), st.lists(st.sampled_from(sorted(TYPED_COLUMNS)), min_size=1, max_size=3)
+            )
+        )
         query = _build(base, lookup_list, order, data.draw(windows(len(rows))), select)
         check_against_oracle(query, rows, OWNED_TYPES)
 
@@ -241,8 +287,22 @@ def test_random_rows_and_queries_match_the_oracle(
 # --- one dataset of 150 rows, slices across page boundaries --------------------------------
 
 _SMALL_POOLS: dict[str, list[Any]] = {
-    "t": ["a", "ab", "A", "a%b", "a_b", "aXb", "a\\%b", "50%", "500", "é", "😀", "null", "",
-          "x\\y"],
+    "t": [
+        "a",
+        "ab",
+        "A",
+        "a%b",
+        "a_b",
+        "aXb",
+        "a\\%b",
+        "50%",
+        "500",
+        "é",
+        "😀",
+        "null",
+        "",
+        "x\\y",
+    ],
     "i": [-1, 0, 1, 2, 2**31 - 1],
     "b": [-(2**63), 0, 7, 2**63 - 1],
     "f": [-1.5, 0.0, 0.5, 1e300],
@@ -281,16 +341,12 @@ def big(hub: AxHub, module_app: Any) -> Dataset:
     return Dataset(table, [table.rows.create(**values).to_dict() for values in _big_rows()])
 
 
-_PAGE_EDGES = st.one_of(
-    st.integers(0, BIG + 5), st.sampled_from([95, 99, 100, 101, 105, 149, 150])
-)
+_PAGE_EDGES = st.one_of(st.integers(0, BIG + 5), st.sampled_from([95, 99, 100, 101, 105, 149, 150]))
 
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
-def test_queries_over_150_rows_match_the_oracle(
-    big: Dataset, data: st.DataObject
-) -> None:
+def test_queries_over_150_rows_match_the_oracle(big: Dataset, data: st.DataObject) -> None:
     """Lookups, orders and slices crossing the 100-row page boundary match the oracle."""
     table, rows = big.table, big.rows
     lookup_list = data.draw(st.lists(lookups(rows, OWNED_TYPES), max_size=2))
@@ -340,11 +396,16 @@ def _means(text: str | None, key: str, value: Any) -> bool:
     if text is None:
         return False
     tests: dict[str, Callable[[str], bool]] = {
-        "eq": lambda t: t == value, "ne": lambda t: t != value,
-        "gt": lambda t: t > value, "gte": lambda t: t >= value,
-        "lt": lambda t: t < value, "lte": lambda t: t <= value,
-        "in": lambda t: t in value, "contains": lambda t: value in t,
-        "startswith": lambda t: t.startswith(value), "endswith": lambda t: t.endswith(value),
+        "eq": lambda t: t == value,
+        "ne": lambda t: t != value,
+        "gt": lambda t: t > value,
+        "gte": lambda t: t >= value,
+        "lt": lambda t: t < value,
+        "lte": lambda t: t <= value,
+        "in": lambda t: t in value,
+        "contains": lambda t: value in t,
+        "startswith": lambda t: t.startswith(value),
+        "endswith": lambda t: t.endswith(value),
     }
     return tests[lookup](text)
 

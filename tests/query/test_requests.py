@@ -23,8 +23,11 @@ def filled(module_app: Any) -> Any:
     """An owner-scoped table of 250 rows: ``n`` is 0..249, ``kind`` cycles through a, b, c."""
     table = module_app.tables.create(
         "filled",
-        columns=[Column("owner_id", "uuid", nullable=False), Column("n", "int"),
-                 Column("kind", "text")],
+        columns=[
+            Column("owner_id", "uuid", nullable=False),
+            Column("n", "int"),
+            Column("kind", "text"),
+        ],
         owner_column="owner_id",
     )
     for n in range(ROWS):
@@ -182,7 +185,9 @@ def test_reusing_a_base_query_leaks_no_filters(table: Any, sent: CountingTranspo
     assert {row["kind"] for row in kind_b} == {"b"}
     assert (base.count(), kind_a.count(), kind_b.count()) == (30, 10, 10)
     assert [_params(r) for r in sent.requests][-3:] == [
-        [("n", "lt.30")], [("n", "lt.30"), ("kind", "eq.a")], [("n", "lt.30"), ("kind", "eq.b")]
+        [("n", "lt.30")],
+        [("n", "lt.30"), ("kind", "eq.a")],
+        [("n", "lt.30"), ("kind", "eq.b")],
     ]
 
 
@@ -190,9 +195,7 @@ def test_reusing_a_base_query_leaks_no_filters(table: Any, sent: CountingTranspo
 
 
 @pytest.fixture
-async def async_table(
-    filled: Any, async_counted: tuple[AsyncAxHub, AsyncCountingTransport]
-) -> Any:
+async def async_table(filled: Any, async_counted: tuple[AsyncAxHub, AsyncCountingTransport]) -> Any:
     """``filled`` as seen by the async counting client, with its loading requests forgotten."""
     client, transport = async_counted
     app = await client.apps.get(str(filled.app.id))
@@ -215,8 +218,14 @@ async def test_async_terminal_operations_send_the_same_requests(
     assert (await rows.order_by("n")[123])["n"] == 123
     assert [row["n"] async for row in rows] == list(range(ROWS))
     assert [_params(r)[-1] for r in sent.requests] == [
-        ("kind", "eq.a"), ("per_page", "1"), ("per_page", "1"), ("per_page", "2"),
-        ("per_page", "1"), ("per_page", "100"), ("per_page", "100"), ("per_page", "100"),
+        ("kind", "eq.a"),
+        ("per_page", "1"),
+        ("per_page", "1"),
+        ("per_page", "2"),
+        ("per_page", "1"),
+        ("per_page", "100"),
+        ("per_page", "100"),
+        ("per_page", "100"),
     ]
     assert sent.requests[0].url.path.endswith("/_count")
     assert len(_list_requests(sent)) == 7
@@ -241,13 +250,14 @@ async def test_async_building_sends_nothing_and_reuse_leaks_nothing(
 def test_text_value_on_a_jsonb_column_is_sent_as_a_json_string(axhub_app: Any) -> None:
     """filter(meta="x") on a jsonb column sends eq."x" (JSON), and finds the row holding "x"."""
     table = axhub_app.tables.create(
-        "docs", columns=[Column("owner_id", "uuid"), Column("meta", "jsonb")],
+        "docs",
+        columns=[Column("owner_id", "uuid"), Column("meta", "jsonb")],
         owner_column="owner_id",
     )
     table.rows.create(meta="x")
     table.rows.create(meta={"k": "x"})
     query = table.rows.filter(meta="x")
-    assert 'meta=eq.%22x%22' in query.explain()
+    assert "meta=eq.%22x%22" in query.explain()
     assert [r["meta"] for r in query] == ["x"]
     assert table.rows.filter(meta__in=["x", "y"]).count() == 1
     assert table.rows.filter(meta__ne="x").count() == 1

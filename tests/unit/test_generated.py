@@ -19,7 +19,10 @@ def run(script: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProces
     """Run one of the project's generator scripts with ``--check`` or other flags."""
     return subprocess.run(
         [sys.executable, str(cwd / "scripts" / script), *args],
-        capture_output=True, text=True, check=False, cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
     )
 
 
@@ -52,6 +55,7 @@ def tree_copy(tmp_path: Path) -> Path:
     """A throwaway copy of the sources and scripts to make stale."""
     shutil.copytree(ROOT / "src", tmp_path / "src")
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # ruff settings
     return tmp_path
 
 

@@ -15,8 +15,15 @@ NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("5", 5.0), ("0", 0.0), ("1.5", 1.5), (None, DEFAULT_RETRY_AFTER), ("", DEFAULT_RETRY_AFTER),
-     ("soon", DEFAULT_RETRY_AFTER), ("-3", DEFAULT_RETRY_AFTER)],
+    [
+        ("5", 5.0),
+        ("0", 0.0),
+        ("1.5", 1.5),
+        (None, DEFAULT_RETRY_AFTER),
+        ("", DEFAULT_RETRY_AFTER),
+        ("soon", DEFAULT_RETRY_AFTER),
+        ("-3", DEFAULT_RETRY_AFTER),
+    ],
 )
 def test_retry_after_seconds(header: str | None, expected: float) -> None:
     """Retry-After in seconds is honored; absent, invalid or negative values use the default."""
@@ -44,7 +51,9 @@ def test_retry_policy_decides_only_for_429_within_budget() -> None:
 def test_camelize_keys_only() -> None:
     """Camelizing converts keys recursively and leaves values and leading underscores alone."""
     assert camelize({"has_more": "snake_value", "_select": 1, "a": [{"revoked_at": None}]}) == {
-        "hasMore": "snake_value", "_select": 1, "a": [{"revokedAt": None}]
+        "hasMore": "snake_value",
+        "_select": 1,
+        "a": [{"revokedAt": None}],
     }
 
 

@@ -135,7 +135,10 @@ def test_429_three_times_raises_rate_limit_error_after_two_retries() -> None:
     assert len(rec.requests) == 3
     err = info.value
     assert (err.status, err.code, err.category, err.retryable) == (
-        429, "rate_limited", "rate_limited", True
+        429,
+        "rate_limited",
+        "rate_limited",
+        True,
     )
     assert err.request_id == rec.requests[0].headers["X-Request-ID"]
 
@@ -182,8 +185,11 @@ def test_envelope_error_decodes_every_field() -> None:
     """The {"error": {...}} envelope becomes a typed error with all Client Policy fields."""
     body = {
         "error": {
-            "category": "validation", "code": "required", "message": "need a filter",
-            "retryable": False, "request_id": "req_abc",
+            "category": "validation",
+            "code": "required",
+            "message": "need a filter",
+            "retryable": False,
+            "request_id": "req_abc",
             "fields": [{"name": "where", "code": "required"}],
         }
     }
@@ -192,7 +198,11 @@ def test_envelope_error_decodes_every_field() -> None:
         hub.request("authGetApiV1Me")
     err = info.value
     assert (err.category, err.code, err.status, err.request_id, err.retryable) == (
-        "validation", "required", 400, "req_abc", False
+        "validation",
+        "required",
+        400,
+        "req_abc",
+        False,
     )
     assert err.fields == ({"name": "where", "code": "required"},)
 
@@ -282,16 +292,22 @@ def test_row_routes_return_row_keys_verbatim() -> None:
 
 def test_admin_browse_rows_verbatim_columns_camelized() -> None:
     """The admin browse keeps every row verbatim and camelCases the rest."""
-    body = {"rows": [{"owner_id": "u"}], "columns": [{"name": "owner_id", "is_pk": False}],
-            "has_more": True}
+    body = {
+        "rows": [{"owner_id": "u"}],
+        "columns": [{"name": "owner_id", "is_pk": False}],
+        "has_more": True,
+    }
     rec = Recorder(ok(body))
     with hub_for(rec) as hub:
         got = hub.request(
             "schemaGetApiV1AppsByAppIDTablesByTableNameRows",
             path_params={"appID": "a", "tableName": "t"},
         )
-    assert got == {"rows": [{"owner_id": "u"}], "columns": [{"name": "owner_id", "isPk": False}],
-                   "hasMore": True}
+    assert got == {
+        "rows": [{"owner_id": "u"}],
+        "columns": [{"name": "owner_id", "isPk": False}],
+        "hasMore": True,
+    }
 
 
 def test_other_routes_are_camelized_recursively() -> None:
@@ -416,8 +432,11 @@ async def test_async_client_follows_the_same_policy() -> None:
     """AsyncAxHub retries a 429 with one request id and decodes errors like the sync twin."""
     rec = Recorder(rate_limited(), ok({"user": {"id": "u"}}))
     async with AsyncAxHub(
-        base_url="https://hub.test", token=TOKEN, token_type=TokenType.PAT,
-        transport=httpx.MockTransport(rec), max_retry_wait=0.0,
+        base_url="https://hub.test",
+        token=TOKEN,
+        token_type=TokenType.PAT,
+        transport=httpx.MockTransport(rec),
+        max_retry_wait=0.0,
     ) as hub:
         assert await hub.request("authGetApiV1Me") == {"user": {"id": "u"}}
         assert (await hub.me()).id == "u"

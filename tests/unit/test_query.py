@@ -89,9 +89,7 @@ def test_pattern_lookups_wrap_the_text(lookup: str, expected: str) -> None:
 
 def test_pattern_lookups_escape_backslash_percent_and_underscore() -> None:
     """Wildcards and the escape character in the text are matched literally."""
-    assert params(Q.filter(title__contains="50%_off\\")) == [
-        ("title", "like.%50\\%\\_off\\\\%")
-    ]
+    assert params(Q.filter(title__contains="50%_off\\")) == [("title", "like.%50\\%\\_off\\\\%")]
 
 
 def test_escape_like_escapes_backslash_first() -> None:
@@ -430,8 +428,15 @@ def test_count_params_are_the_filters_only() -> None:
 
 @pytest.mark.parametrize(
     ("offset", "limit", "total", "expected"),
-    [(0, None, 42, 42), (10, None, 42, 32), (50, None, 42, 0), (10, 5, 42, 5), (40, 5, 42, 2),
-     (0, 0, 42, 0), (0, 10, 0, 0)],
+    [
+        (0, None, 42, 42),
+        (10, None, 42, 32),
+        (50, None, 42, 0),
+        (10, 5, 42, 5),
+        (40, 5, 42, 2),
+        (0, 0, 42, 0),
+        (0, 10, 0, 0),
+    ],
 )
 def test_count_window_applies_the_slice_to_the_total(
     offset: int, limit: int | None, total: int, expected: int
@@ -627,18 +632,33 @@ def test_condition_refuses_an_unknown_operator() -> None:
 
 # --- the oracle ----------------------------------------------------------------------------
 
-TYPES = {"title": "text", "n": "int", "score": "float", "done": "bool", "data": "jsonb",
-         "due": "timestamptz", "ref": "uuid"}
+TYPES = {
+    "title": "text",
+    "n": "int",
+    "score": "float",
+    "done": "bool",
+    "data": "jsonb",
+    "due": "timestamptz",
+    "ref": "uuid",
+}
 
 
 def make_rows() -> list[dict[str, Any]]:
     """Build five server-shaped rows with NULLs and ties."""
     specs = [("b", 2, None), ("a", None, 1.5), ("C", 2, 0.5), ("a_b", 1, 2.0), (None, 3, None)]
     return [
-        {"id": f"00000000-0000-0000-0000-00000000000{i}", "title": title, "n": n, "score": score,
-         "done": i % 2 == 0, "data": {"k": i} if i != 4 else None,
-         "due": f"2026-01-0{i + 1}T00:00:00.000000Z", "ref": None,
-         "created_at": "2026-01-01T00:00:00.000000Z", "updated_at": "2026-01-01T00:00:00.000000Z"}
+        {
+            "id": f"00000000-0000-0000-0000-00000000000{i}",
+            "title": title,
+            "n": n,
+            "score": score,
+            "done": i % 2 == 0,
+            "data": {"k": i} if i != 4 else None,
+            "due": f"2026-01-0{i + 1}T00:00:00.000000Z",
+            "ref": None,
+            "created_at": "2026-01-01T00:00:00.000000Z",
+            "updated_at": "2026-01-01T00:00:00.000000Z",
+        }
         for i, (title, n, score) in enumerate(specs)
     ]
 
@@ -689,8 +709,10 @@ def test_oracle_typed_comparisons() -> None:
 
 def test_oracle_jsonb_equality_is_json_equality() -> None:
     """A jsonb 1 equals 1.0 but never true."""
-    rows = [{"id": "00000000-0000-0000-0000-000000000001", "data": 1},
-            {"id": "00000000-0000-0000-0000-000000000002", "data": True}]
+    rows = [
+        {"id": "00000000-0000-0000-0000-000000000001", "data": 1},
+        {"id": "00000000-0000-0000-0000-000000000002", "data": True},
+    ]
     assert [r["id"][-1] for r in evaluate(rows, Q.filter(data=1.0), {"data": "jsonb"})] == ["1"]
     assert [r["id"][-1] for r in evaluate(rows, Q.filter(data=True), {"data": "jsonb"})] == ["2"]
 
@@ -730,17 +752,25 @@ def test_escaped_patterns_match_literally(needle: str, haystack: str) -> None:
 
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
 }
 AWARE = st.datetimes(
-    min_value=datetime(1970, 1, 2), max_value=datetime(2100, 1, 1),
+    min_value=datetime(1970, 1, 2),
+    max_value=datetime(2100, 1, 1),
     timezones=st.sampled_from([timezone.utc, KST, timezone(timedelta(hours=-5, minutes=-30))]),
 )
 TYPED_VALUES = st.one_of(
     st.tuples(st.just("int"), st.integers(-(2**63), 2**63 - 1), st.integers(-(2**63), 2**63 - 1)),
-    st.tuples(st.just("float"), st.floats(allow_nan=False, allow_infinity=False),
-              st.floats(allow_nan=False, allow_infinity=False)),
+    st.tuples(
+        st.just("float"),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
     st.tuples(st.just("text"), st.text(max_size=5), st.text(max_size=5)),
     st.tuples(st.just("timestamptz"), AWARE, AWARE),
 )

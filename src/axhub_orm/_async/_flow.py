@@ -58,9 +58,7 @@ async def run_flow(
     return rec.results
 
 
-async def _app_steps(
-    rec: Recorder, hub: AsyncAxHub, names: FlowNames, made: Created
-) -> None:
+async def _app_steps(rec: Recorder, hub: AsyncAxHub, names: FlowNames, made: Created) -> None:
     with rec.step("who am I") as check:
         me = await hub.me()
         check.that(me.id, "response has the caller's user id")
@@ -79,9 +77,7 @@ async def _app_steps(
         check.that(ENV_KEY not in keys, f"env.list no longer includes {ENV_KEY}")
 
 
-async def _schema_steps(
-    rec: Recorder, app: AsyncApp, names: FlowNames, made: Created
-) -> None:
+async def _schema_steps(rec: Recorder, app: AsyncApp, names: FlowNames, made: Created) -> None:
     with rec.step("create table") as check:
         table = await app.tables.create(names.table, columns=list(COLUMNS), owner_column="owner_id")
         made.table = table
@@ -114,9 +110,7 @@ async def _grant_steps(rec: Recorder, table: AsyncTable, made: Created) -> None:
         check.that(listed[grant.id].revoked_at is not None, "with revokedAt set")
 
 
-async def _row_steps(
-    rec: Recorder, table: AsyncTable, names: FlowNames, made: Created
-) -> None:
+async def _row_steps(rec: Recorder, table: AsyncTable, names: FlowNames, made: Created) -> None:
     user_id = made.user_id
     with rec.step("insert row") as check:
         row = await table.rows.create(owner_id=user_id, title=names.row_title, status="new")
@@ -142,9 +136,7 @@ async def _row_steps(
         check.gone(await _gone(lambda: table.rows.get(str(row.id))), "row get")
 
 
-async def _teardown_steps(
-    rec: Recorder, hub: AsyncAxHub, made: Created, *, keep: bool
-) -> None:
+async def _teardown_steps(rec: Recorder, hub: AsyncAxHub, made: Created, *, keep: bool) -> None:
     app, table = made.app, made.table
     with rec.step("delete table") as check:
         await table.delete()

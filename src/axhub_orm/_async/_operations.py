@@ -52,7 +52,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/env-vars/{key}`` (``appsDeleteApiV1AppsByAppIDEnvVarsByKey``)."""
         return await self._hub.request(
-            "appsDeleteApiV1AppsByAppIDEnvVarsByKey", path_params=path_params, query=query, body=body
+            "appsDeleteApiV1AppsByAppIDEnvVarsByKey",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_delete_api_v1_apps_by_app_id_invitations_by_user_id(
@@ -60,7 +63,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/invitations/{userID}`` (``appsDeleteApiV1AppsByAppIDInvitationsByUserID``)."""
         return await self._hub.request(
-            "appsDeleteApiV1AppsByAppIDInvitationsByUserID", path_params=path_params, query=query, body=body
+            "appsDeleteApiV1AppsByAppIDInvitationsByUserID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_delete_api_v1_apps_by_app_id_likes(
@@ -92,7 +98,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/categories/{categoryID}`` (``appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID``)."""
         return await self._hub.request(
-            "appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID", path_params=path_params, query=query, body=body
+            "appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_get_api_v1_admin_templates(
@@ -108,7 +117,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/admin/templates/{templateID}`` (``appsGetApiV1AdminTemplatesByTemplateID``)."""
         return await self._hub.request(
-            "appsGetApiV1AdminTemplatesByTemplateID", path_params=path_params, query=query, body=body
+            "appsGetApiV1AdminTemplatesByTemplateID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_get_api_v1_apps_by_app_id(
@@ -252,7 +264,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/apps/check-availability`` (``appsGetApiV1TenantsByTenantIDAppsCheckAvailability``)."""
         return await self._hub.request(
-            "appsGetApiV1TenantsByTenantIDAppsCheckAvailability", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDAppsCheckAvailability",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_get_api_v1_tenants_by_tenant_id_categories(
@@ -260,7 +275,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/categories`` (``appsGetApiV1TenantsByTenantIDCategories``)."""
         return await self._hub.request(
-            "appsGetApiV1TenantsByTenantIDCategories", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDCategories",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_get_api_v1_tenants_by_tenant_id_categories_by_category_id(
@@ -268,7 +286,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/categories/{categoryID}`` (``appsGetApiV1TenantsByTenantIDCategoriesByCategoryID``)."""
         return await self._hub.request(
-            "appsGetApiV1TenantsByTenantIDCategoriesByCategoryID", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDCategoriesByCategoryID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_get_api_v1_tenants_by_tenant_id_discover_apps(
@@ -276,7 +297,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/discover/apps`` (``appsGetApiV1TenantsByTenantIDDiscoverApps``)."""
         return await self._hub.request(
-            "appsGetApiV1TenantsByTenantIDDiscoverApps", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDDiscoverApps",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_get_api_v1_users_me_apps(
@@ -300,7 +324,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/admin/templates/{templateID}`` (``appsPatchApiV1AdminTemplatesByTemplateID``)."""
         return await self._hub.request(
-            "appsPatchApiV1AdminTemplatesByTemplateID", path_params=path_params, query=query, body=body
+            "appsPatchApiV1AdminTemplatesByTemplateID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_patch_api_v1_apps_by_app_id(
@@ -316,7 +343,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/categories/{categoryID}`` (``appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID``)."""
         return await self._hub.request(
-            "appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID", path_params=path_params, query=query, body=body
+            "appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_post_api_v1_admin_templates(
@@ -356,7 +386,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/icon-dark/upload-url`` (``appsPostApiV1AppsByAppIDIconDarkUploadUrl``)."""
         return await self._hub.request(
-            "appsPostApiV1AppsByAppIDIconDarkUploadUrl", path_params=path_params, query=query, body=body
+            "appsPostApiV1AppsByAppIDIconDarkUploadUrl",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_post_api_v1_apps_by_app_id_icon_upload_url(
@@ -396,7 +429,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/review-requests`` (``appsPostApiV1AppsByAppIDReviewRequests``)."""
         return await self._hub.request(
-            "appsPostApiV1AppsByAppIDReviewRequests", path_params=path_params, query=query, body=body
+            "appsPostApiV1AppsByAppIDReviewRequests",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_post_api_v1_apps_by_app_id_suspend(
@@ -412,7 +448,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/review-requests/{rrID}/approve`` (``appsPostApiV1ReviewRequestsByRrIDApprove``)."""
         return await self._hub.request(
-            "appsPostApiV1ReviewRequestsByRrIDApprove", path_params=path_params, query=query, body=body
+            "appsPostApiV1ReviewRequestsByRrIDApprove",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_post_api_v1_review_requests_by_rr_id_reject(
@@ -420,7 +459,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/review-requests/{rrID}/reject`` (``appsPostApiV1ReviewRequestsByRrIDReject``)."""
         return await self._hub.request(
-            "appsPostApiV1ReviewRequestsByRrIDReject", path_params=path_params, query=query, body=body
+            "appsPostApiV1ReviewRequestsByRrIDReject",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_post_api_v1_tenants_by_tenant_id_apps(
@@ -436,7 +478,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/apps/icon/upload-url`` (``appsPostApiV1TenantsByTenantIDAppsIconUploadUrl``)."""
         return await self._hub.request(
-            "appsPostApiV1TenantsByTenantIDAppsIconUploadUrl", path_params=path_params, query=query, body=body
+            "appsPostApiV1TenantsByTenantIDAppsIconUploadUrl",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def apps_post_api_v1_tenants_by_tenant_id_categories(
@@ -444,7 +489,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/categories`` (``appsPostApiV1TenantsByTenantIDCategories``)."""
         return await self._hub.request(
-            "appsPostApiV1TenantsByTenantIDCategories", path_params=path_params, query=query, body=body
+            "appsPostApiV1TenantsByTenantIDCategories",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def audit_get_api_v1_tenants_by_tenant_id_audit_events(
@@ -452,7 +500,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/audit-events`` (``auditGetApiV1TenantsByTenantIDAuditEvents``)."""
         return await self._hub.request(
-            "auditGetApiV1TenantsByTenantIDAuditEvents", path_params=path_params, query=query, body=body
+            "auditGetApiV1TenantsByTenantIDAuditEvents",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def audit_get_api_v1_tenants_by_tenant_id_audit_events_by_event_id(
@@ -460,7 +511,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/audit-events/{eventID}`` (``auditGetApiV1TenantsByTenantIDAuditEventsByEventID``)."""
         return await self._hub.request(
-            "auditGetApiV1TenantsByTenantIDAuditEventsByEventID", path_params=path_params, query=query, body=body
+            "auditGetApiV1TenantsByTenantIDAuditEventsByEventID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def audit_get_api_v1_tenants_by_tenant_id_audit_events_integrity_check(
@@ -468,7 +522,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/audit-events/integrity-check`` (``auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck``)."""
         return await self._hub.request(
-            "auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck", path_params=path_params, query=query, body=body
+            "auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def audit_post_api_v1_tenants_by_tenant_id_audit_events_anonymize(
@@ -476,7 +533,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/audit-events/anonymize`` (``auditPostApiV1TenantsByTenantIDAuditEventsAnonymize``)."""
         return await self._hub.request(
-            "auditPostApiV1TenantsByTenantIDAuditEventsAnonymize", path_params=path_params, query=query, body=body
+            "auditPostApiV1TenantsByTenantIDAuditEventsAnonymize",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def auth_delete_api_v1_oauth_clients_by_client_id_grants_me(
@@ -484,7 +544,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/oauth/clients/{clientID}/grants/me`` (``authDeleteApiV1OauthClientsByClientIDGrantsMe``)."""
         return await self._hub.request(
-            "authDeleteApiV1OauthClientsByClientIDGrantsMe", path_params=path_params, query=query, body=body
+            "authDeleteApiV1OauthClientsByClientIDGrantsMe",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def auth_get_api_v1_me(
@@ -508,7 +571,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/identity-providers`` (``authGetApiV1TenantsByTenantIDIdentityProviders``)."""
         return await self._hub.request(
-            "authGetApiV1TenantsByTenantIDIdentityProviders", path_params=path_params, query=query, body=body
+            "authGetApiV1TenantsByTenantIDIdentityProviders",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def auth_get_auth_by_provider_id_start(
@@ -628,7 +694,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/me/invitations/{invitationID}/accept`` (``authPostApiV1MeInvitationsByInvitationIDAccept``)."""
         return await self._hub.request(
-            "authPostApiV1MeInvitationsByInvitationIDAccept", path_params=path_params, query=query, body=body
+            "authPostApiV1MeInvitationsByInvitationIDAccept",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def auth_post_api_v1_tenants_by_tenant_id_identity_providers(
@@ -636,7 +705,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/identity-providers`` (``authPostApiV1TenantsByTenantIDIdentityProviders``)."""
         return await self._hub.request(
-            "authPostApiV1TenantsByTenantIDIdentityProviders", path_params=path_params, query=query, body=body
+            "authPostApiV1TenantsByTenantIDIdentityProviders",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def auth_post_api_v1_tenants_by_tenant_id_identity_providers_by_provider_id_disable(
@@ -644,7 +716,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/identity-providers/{providerID}/disable`` (``authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable``)."""
         return await self._hub.request(
-            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable", path_params=path_params, query=query, body=body
+            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def auth_post_api_v1_tenants_by_tenant_id_identity_providers_by_provider_id_enable(
@@ -652,7 +727,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/identity-providers/{providerID}/enable`` (``authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable``)."""
         return await self._hub.request(
-            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable", path_params=path_params, query=query, body=body
+            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def auth_post_auth_logout(
@@ -724,7 +802,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/subjects/{subjectID}`` (``authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID``)."""
         return await self._hub.request(
-            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID", path_params=path_params, query=query, body=body
+            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_delete_api_v1_tenants_by_tenant_id_subjects_by_subject_id_tags_by_tag_id(
@@ -732,7 +813,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/subjects/{subjectID}/tags/{tagID}`` (``authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID``)."""
         return await self._hub.request(
-            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID", path_params=path_params, query=query, body=body
+            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_delete_api_v1_tenants_by_tenant_id_tags_by_tag_id(
@@ -740,7 +824,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/tags/{tagID}`` (``authorizationDeleteApiV1TenantsByTenantIDTagsByTagID``)."""
         return await self._hub.request(
-            "authorizationDeleteApiV1TenantsByTenantIDTagsByTagID", path_params=path_params, query=query, body=body
+            "authorizationDeleteApiV1TenantsByTenantIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_get_api_v1_tenants_by_tenant_id_grants(
@@ -748,7 +835,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/grants`` (``authorizationGetApiV1TenantsByTenantIDGrants``)."""
         return await self._hub.request(
-            "authorizationGetApiV1TenantsByTenantIDGrants", path_params=path_params, query=query, body=body
+            "authorizationGetApiV1TenantsByTenantIDGrants",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_get_api_v1_tenants_by_tenant_id_subjects(
@@ -756,7 +846,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/subjects`` (``authorizationGetApiV1TenantsByTenantIDSubjects``)."""
         return await self._hub.request(
-            "authorizationGetApiV1TenantsByTenantIDSubjects", path_params=path_params, query=query, body=body
+            "authorizationGetApiV1TenantsByTenantIDSubjects",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_get_api_v1_tenants_by_tenant_id_tags(
@@ -764,7 +857,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/tags`` (``authorizationGetApiV1TenantsByTenantIDTags``)."""
         return await self._hub.request(
-            "authorizationGetApiV1TenantsByTenantIDTags", path_params=path_params, query=query, body=body
+            "authorizationGetApiV1TenantsByTenantIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_patch_api_v1_tenants_by_tenant_id_subjects_by_subject_id(
@@ -772,7 +868,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/subjects/{subjectID}`` (``authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID``)."""
         return await self._hub.request(
-            "authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID", path_params=path_params, query=query, body=body
+            "authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_patch_api_v1_tenants_by_tenant_id_tags_by_tag_id(
@@ -780,7 +879,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/tags/{tagID}`` (``authorizationPatchApiV1TenantsByTenantIDTagsByTagID``)."""
         return await self._hub.request(
-            "authorizationPatchApiV1TenantsByTenantIDTagsByTagID", path_params=path_params, query=query, body=body
+            "authorizationPatchApiV1TenantsByTenantIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_post_api_v1_tenants_by_tenant_id_grants_by_grant_id_grant(
@@ -788,7 +890,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/grants/{grantID}/grant`` (``authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant``)."""
         return await self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_post_api_v1_tenants_by_tenant_id_grants_by_grant_id_revoke(
@@ -796,7 +901,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/grants/{grantID}/revoke`` (``authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke``)."""
         return await self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_post_api_v1_tenants_by_tenant_id_subjects(
@@ -804,7 +912,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/subjects`` (``authorizationPostApiV1TenantsByTenantIDSubjects``)."""
         return await self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDSubjects", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDSubjects",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_post_api_v1_tenants_by_tenant_id_subjects_by_subject_id_move(
@@ -812,7 +923,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/subjects/{subjectID}/move`` (``authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove``)."""
         return await self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_post_api_v1_tenants_by_tenant_id_subjects_by_subject_id_tags(
@@ -820,7 +934,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/subjects/{subjectID}/tags`` (``authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags``)."""
         return await self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def authorization_post_api_v1_tenants_by_tenant_id_tags(
@@ -828,7 +945,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/tags`` (``authorizationPostApiV1TenantsByTenantIDTags``)."""
         return await self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDTags", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def config_get_config_public(
@@ -844,7 +964,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/by-app`` (``costGetApiV1TenantsByTenantIDCostByApp``)."""
         return await self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostByApp", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostByApp",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def cost_get_api_v1_tenants_by_tenant_id_cost_by_cost_center(
@@ -852,7 +975,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/by-cost-center`` (``costGetApiV1TenantsByTenantIDCostByCostCenter``)."""
         return await self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostByCostCenter", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostByCostCenter",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def cost_get_api_v1_tenants_by_tenant_id_cost_export(
@@ -860,7 +986,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/export`` (``costGetApiV1TenantsByTenantIDCostExport``)."""
         return await self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostExport", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostExport",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def cost_get_api_v1_tenants_by_tenant_id_cost_summary(
@@ -868,7 +997,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/summary`` (``costGetApiV1TenantsByTenantIDCostSummary``)."""
         return await self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostSummary", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostSummary",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def cost_get_api_v1_tenants_by_tenant_id_cost_timeseries(
@@ -876,7 +1008,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/timeseries`` (``costGetApiV1TenantsByTenantIDCostTimeseries``)."""
         return await self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostTimeseries", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostTimeseries",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_delete_api_v1_apps_by_app_id_git_connection(
@@ -884,7 +1019,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/git-connection`` (``deployDeleteApiV1AppsByAppIDGitConnection``)."""
         return await self._hub.request(
-            "deployDeleteApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployDeleteApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_get_api_v1_apps_by_app_id_deployments(
@@ -900,7 +1038,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/deployments/{did}`` (``deployGetApiV1AppsByAppIDDeploymentsByDid``)."""
         return await self._hub.request(
-            "deployGetApiV1AppsByAppIDDeploymentsByDid", path_params=path_params, query=query, body=body
+            "deployGetApiV1AppsByAppIDDeploymentsByDid",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_get_api_v1_apps_by_app_id_git_connection(
@@ -908,7 +1049,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/git-connection`` (``deployGetApiV1AppsByAppIDGitConnection``)."""
         return await self._hub.request(
-            "deployGetApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployGetApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_get_api_v1_apps_by_app_id_git_github_install_start(
@@ -916,7 +1060,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/git/github/install/start`` (``deployGetApiV1AppsByAppIDGitGithubInstallStart``)."""
         return await self._hub.request(
-            "deployGetApiV1AppsByAppIDGitGithubInstallStart", path_params=path_params, query=query, body=body
+            "deployGetApiV1AppsByAppIDGitGithubInstallStart",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_get_api_v1_apps_by_app_id_logs(
@@ -940,7 +1087,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/github/installations/{installationID}/repositories`` (``deployGetApiV1GithubInstallationsByInstallationIDRepositories``)."""
         return await self._hub.request(
-            "deployGetApiV1GithubInstallationsByInstallationIDRepositories", path_params=path_params, query=query, body=body
+            "deployGetApiV1GithubInstallationsByInstallationIDRepositories",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_get_api_v1_tenants_by_tenant_id_app_bootstraps_by_bootstrap_id(
@@ -948,7 +1098,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/app-bootstraps/{bootstrapID}`` (``deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID``)."""
         return await self._hub.request(
-            "deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID", path_params=path_params, query=query, body=body
+            "deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_patch_api_v1_apps_by_app_id_git_connection(
@@ -956,7 +1109,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/apps/{appID}/git-connection`` (``deployPatchApiV1AppsByAppIDGitConnection``)."""
         return await self._hub.request(
-            "deployPatchApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployPatchApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_post_api_v1_apps_by_app_id_deployments(
@@ -972,7 +1128,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/deployments/{did}/cancel`` (``deployPostApiV1AppsByAppIDDeploymentsByDidCancel``)."""
         return await self._hub.request(
-            "deployPostApiV1AppsByAppIDDeploymentsByDidCancel", path_params=path_params, query=query, body=body
+            "deployPostApiV1AppsByAppIDDeploymentsByDidCancel",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_post_api_v1_apps_by_app_id_deployments_by_did_rollback(
@@ -980,7 +1139,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/deployments/{did}/rollback`` (``deployPostApiV1AppsByAppIDDeploymentsByDidRollback``)."""
         return await self._hub.request(
-            "deployPostApiV1AppsByAppIDDeploymentsByDidRollback", path_params=path_params, query=query, body=body
+            "deployPostApiV1AppsByAppIDDeploymentsByDidRollback",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_post_api_v1_apps_by_app_id_git_connection(
@@ -988,7 +1150,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/git-connection`` (``deployPostApiV1AppsByAppIDGitConnection``)."""
         return await self._hub.request(
-            "deployPostApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployPostApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_post_api_v1_tenants_by_tenant_id_app_bootstraps(
@@ -996,7 +1161,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/app-bootstraps`` (``deployPostApiV1TenantsByTenantIDAppBootstraps``)."""
         return await self._hub.request(
-            "deployPostApiV1TenantsByTenantIDAppBootstraps", path_params=path_params, query=query, body=body
+            "deployPostApiV1TenantsByTenantIDAppBootstraps",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def deploy_post_webhooks_github(
@@ -1012,7 +1180,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/connectors/{connectorID}`` (``gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID``)."""
         return await self._hub.request(
-            "gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID", path_params=path_params, query=query, body=body
+            "gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_delete_api_v1_tenants_by_tenant_id_resources_by_resource_id(
@@ -1020,7 +1191,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/resources/{resourceID}`` (``gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID``)."""
         return await self._hub.request(
-            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID", path_params=path_params, query=query, body=body
+            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_delete_api_v1_tenants_by_tenant_id_resources_by_resource_id_tags_by_tag_id(
@@ -1028,7 +1202,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/resources/{resourceID}/tags/{tagID}`` (``gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID``)."""
         return await self._hub.request(
-            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID", path_params=path_params, query=query, body=body
+            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_get_api_v1_catalog_kinds(
@@ -1052,7 +1229,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/catalog/connectors`` (``gatewayGetApiV1TenantsByTenantIDCatalogConnectors``)."""
         return await self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDCatalogConnectors", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDCatalogConnectors",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_get_api_v1_tenants_by_tenant_id_catalog_resources(
@@ -1060,7 +1240,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/catalog/resources`` (``gatewayGetApiV1TenantsByTenantIDCatalogResources``)."""
         return await self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDCatalogResources", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDCatalogResources",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_get_api_v1_tenants_by_tenant_id_catalog_resources_by_connector_by_path(
@@ -1068,7 +1251,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}`` (``gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath``)."""
         return await self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_get_api_v1_tenants_by_tenant_id_connectors(
@@ -1076,7 +1262,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/connectors`` (``gatewayGetApiV1TenantsByTenantIDConnectors``)."""
         return await self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDConnectors", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDConnectors",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_get_api_v1_tenants_by_tenant_id_connectors_by_connector_id_discover(
@@ -1084,7 +1273,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/connectors/{connectorID}/discover`` (``gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover``)."""
         return await self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_get_api_v1_tenants_by_tenant_id_resources(
@@ -1092,7 +1284,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/resources`` (``gatewayGetApiV1TenantsByTenantIDResources``)."""
         return await self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDResources", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDResources",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_patch_api_v1_tenants_by_tenant_id_connectors_by_connector_id(
@@ -1100,7 +1295,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/connectors/{connectorID}`` (``gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID``)."""
         return await self._hub.request(
-            "gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID", path_params=path_params, query=query, body=body
+            "gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_patch_api_v1_tenants_by_tenant_id_resources_by_resource_id(
@@ -1108,7 +1306,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/resources/{resourceID}`` (``gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID``)."""
         return await self._hub.request(
-            "gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID", path_params=path_params, query=query, body=body
+            "gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_catalog_resources_by_connector_by_path(
@@ -1116,7 +1317,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}`` (``gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_connectors(
@@ -1124,7 +1328,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/connectors`` (``gatewayPostApiV1TenantsByTenantIDConnectors``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDConnectors", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDConnectors",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_connectors_by_connector_id_credentials(
@@ -1132,7 +1339,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/connectors/{connectorID}/credentials`` (``gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_gateway_query(
@@ -1140,7 +1350,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/gateway/query`` (``gatewayPostApiV1TenantsByTenantIDGatewayQuery``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDGatewayQuery", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDGatewayQuery",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_resources_bulk(
@@ -1148,7 +1361,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/bulk`` (``gatewayPostApiV1TenantsByTenantIDResourcesBulk``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesBulk", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesBulk",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_resources_by_resource_id_move(
@@ -1156,7 +1372,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/{resourceID}/move`` (``gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_resources_by_resource_id_tags(
@@ -1164,7 +1383,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/{resourceID}/tags`` (``gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def gateway_post_api_v1_tenants_by_tenant_id_resources_namespaces(
@@ -1172,7 +1394,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/namespaces`` (``gatewayPostApiV1TenantsByTenantIDResourcesNamespaces``)."""
         return await self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesNamespaces", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesNamespaces",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def identity_get_auth_github(
@@ -1196,7 +1421,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/tables/{tableName}`` (``schemaDeleteApiV1AppsByAppIDTablesByTableName``)."""
         return await self._hub.request(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableName", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1AppsByAppIDTablesByTableName",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_delete_api_v1_apps_by_app_id_tables_by_table_name_columns_by_column_name(
@@ -1204,7 +1432,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/tables/{tableName}/columns/{columnName}`` (``schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName``)."""
         return await self._hub.request(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_delete_api_v1_apps_by_app_id_tables_by_table_name_grants_by_grant_id(
@@ -1212,7 +1443,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/tables/{tableName}/grants/{grantID}`` (``schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID``)."""
         return await self._hub.request(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_delete_api_v1_me_personal_access_tokens_by_pat_id(
@@ -1220,7 +1454,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/me/personal-access-tokens/{patID}`` (``schemaDeleteApiV1MePersonalAccessTokensByPatID``)."""
         return await self._hub.request(
-            "schemaDeleteApiV1MePersonalAccessTokensByPatID", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1MePersonalAccessTokensByPatID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_delete_data_by_tenant_slug_by_app_slug_by_table_by_id(
@@ -1228,7 +1465,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /data/{tenantSlug}/{appSlug}/{table}/{id}`` (``schemaDeleteDataByTenantSlugByAppSlugByTableById``)."""
         return await self._hub.request(
-            "schemaDeleteDataByTenantSlugByAppSlugByTableById", path_params=path_params, query=query, body=body
+            "schemaDeleteDataByTenantSlugByAppSlugByTableById",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_api_v1_apps_by_app_id_tables(
@@ -1244,7 +1484,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/{tableName}`` (``schemaGetApiV1AppsByAppIDTablesByTableName``)."""
         return await self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesByTableName", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesByTableName",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_api_v1_apps_by_app_id_tables_by_table_name_grants(
@@ -1252,7 +1495,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/{tableName}/grants`` (``schemaGetApiV1AppsByAppIDTablesByTableNameGrants``)."""
         return await self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_api_v1_apps_by_app_id_tables_by_table_name_rows(
@@ -1260,7 +1506,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/{tableName}/rows`` (``schemaGetApiV1AppsByAppIDTablesByTableNameRows``)."""
         return await self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesByTableNameRows", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesByTableNameRows",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_api_v1_apps_by_app_id_tables_check_availability(
@@ -1268,7 +1517,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/check-availability`` (``schemaGetApiV1AppsByAppIDTablesCheckAvailability``)."""
         return await self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesCheckAvailability", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesCheckAvailability",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_api_v1_apps_by_app_id_tables_column_types(
@@ -1276,7 +1528,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/column-types`` (``schemaGetApiV1AppsByAppIDTablesColumnTypes``)."""
         return await self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesColumnTypes", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesColumnTypes",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_api_v1_me_personal_access_tokens(
@@ -1292,7 +1547,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /data/{tenantSlug}/{appSlug}/{table}`` (``schemaGetDataByTenantSlugByAppSlugByTable``)."""
         return await self._hub.request(
-            "schemaGetDataByTenantSlugByAppSlugByTable", path_params=path_params, query=query, body=body
+            "schemaGetDataByTenantSlugByAppSlugByTable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_data_by_tenant_slug_by_app_slug_by_table_by_id(
@@ -1300,7 +1558,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /data/{tenantSlug}/{appSlug}/{table}/{id}`` (``schemaGetDataByTenantSlugByAppSlugByTableById``)."""
         return await self._hub.request(
-            "schemaGetDataByTenantSlugByAppSlugByTableById", path_params=path_params, query=query, body=body
+            "schemaGetDataByTenantSlugByAppSlugByTableById",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_get_data_by_tenant_slug_by_app_slug_by_table_count(
@@ -1308,7 +1569,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /data/{tenantSlug}/{appSlug}/{table}/_count`` (``schemaGetDataByTenantSlugByAppSlugByTableCount``)."""
         return await self._hub.request(
-            "schemaGetDataByTenantSlugByAppSlugByTableCount", path_params=path_params, query=query, body=body
+            "schemaGetDataByTenantSlugByAppSlugByTableCount",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_patch_data_by_tenant_slug_by_app_slug_by_table_by_id(
@@ -1316,7 +1580,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /data/{tenantSlug}/{appSlug}/{table}/{id}`` (``schemaPatchDataByTenantSlugByAppSlugByTableById``)."""
         return await self._hub.request(
-            "schemaPatchDataByTenantSlugByAppSlugByTableById", path_params=path_params, query=query, body=body
+            "schemaPatchDataByTenantSlugByAppSlugByTableById",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_post_api_v1_apps_by_app_id_tables(
@@ -1332,7 +1599,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/tables/{tableName}/columns`` (``schemaPostApiV1AppsByAppIDTablesByTableNameColumns``)."""
         return await self._hub.request(
-            "schemaPostApiV1AppsByAppIDTablesByTableNameColumns", path_params=path_params, query=query, body=body
+            "schemaPostApiV1AppsByAppIDTablesByTableNameColumns",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_post_api_v1_apps_by_app_id_tables_by_table_name_grants(
@@ -1340,7 +1610,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/tables/{tableName}/grants`` (``schemaPostApiV1AppsByAppIDTablesByTableNameGrants``)."""
         return await self._hub.request(
-            "schemaPostApiV1AppsByAppIDTablesByTableNameGrants", path_params=path_params, query=query, body=body
+            "schemaPostApiV1AppsByAppIDTablesByTableNameGrants",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def schema_post_api_v1_me_personal_access_tokens(
@@ -1356,7 +1629,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /data/{tenantSlug}/{appSlug}/{table}`` (``schemaPostDataByTenantSlugByAppSlugByTable``)."""
         return await self._hub.request(
-            "schemaPostDataByTenantSlugByAppSlugByTable", path_params=path_params, query=query, body=body
+            "schemaPostDataByTenantSlugByAppSlugByTable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_delete_api_v1_tenants_by_tenant_id(
@@ -1372,7 +1648,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/email-domains/{domain}`` (``tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain``)."""
         return await self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_delete_api_v1_tenants_by_tenant_id_icon(
@@ -1380,7 +1659,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/icon`` (``tenantsDeleteApiV1TenantsByTenantIDIcon``)."""
         return await self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDIcon", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDIcon",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_delete_api_v1_tenants_by_tenant_id_invitations_by_invitation_id(
@@ -1388,7 +1670,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/invitations/{invitationID}`` (``tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID``)."""
         return await self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_delete_api_v1_tenants_by_tenant_id_invite_links_by_link_id(
@@ -1396,7 +1681,10 @@ class AsyncOperations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/invite-links/{linkID}`` (``tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID``)."""
         return await self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_get_api_v1_invite_links_by_token(
@@ -1428,7 +1716,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/email-domains`` (``tenantsGetApiV1TenantsByTenantIDEmailDomains``)."""
         return await self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDEmailDomains", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDEmailDomains",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_get_api_v1_tenants_by_tenant_id_invitations(
@@ -1436,7 +1727,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/invitations`` (``tenantsGetApiV1TenantsByTenantIDInvitations``)."""
         return await self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDInvitations", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDInvitations",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_get_api_v1_tenants_by_tenant_id_invite_links(
@@ -1444,7 +1738,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/invite-links`` (``tenantsGetApiV1TenantsByTenantIDInviteLinks``)."""
         return await self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDInviteLinks", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDInviteLinks",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_get_api_v1_tenants_by_tenant_id_members(
@@ -1452,7 +1749,10 @@ class AsyncOperations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/members`` (``tenantsGetApiV1TenantsByTenantIDMembers``)."""
         return await self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDMembers", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDMembers",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_patch_api_v1_tenants_by_tenant_id(
@@ -1468,7 +1768,10 @@ class AsyncOperations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/members/{membershipID}`` (``tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID``)."""
         return await self._hub.request(
-            "tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID", path_params=path_params, query=query, body=body
+            "tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_invite_links_by_token_accept(
@@ -1476,7 +1779,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/invite-links/{token}/accept`` (``tenantsPostApiV1InviteLinksByTokenAccept``)."""
         return await self._hub.request(
-            "tenantsPostApiV1InviteLinksByTokenAccept", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1InviteLinksByTokenAccept",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_tenants(
@@ -1492,7 +1798,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/email-domains`` (``tenantsPostApiV1TenantsByTenantIDEmailDomains``)."""
         return await self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDEmailDomains", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDEmailDomains",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_tenants_by_tenant_id_icon_upload_url(
@@ -1500,7 +1809,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/icon/upload-url`` (``tenantsPostApiV1TenantsByTenantIDIconUploadUrl``)."""
         return await self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDIconUploadUrl", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDIconUploadUrl",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_tenants_by_tenant_id_invitations(
@@ -1508,7 +1820,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/invitations`` (``tenantsPostApiV1TenantsByTenantIDInvitations``)."""
         return await self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDInvitations", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDInvitations",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_tenants_by_tenant_id_invitations_bulk(
@@ -1516,7 +1831,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/invitations/bulk`` (``tenantsPostApiV1TenantsByTenantIDInvitationsBulk``)."""
         return await self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDInvitationsBulk", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDInvitationsBulk",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_tenants_by_tenant_id_invite_links(
@@ -1524,7 +1842,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/invite-links`` (``tenantsPostApiV1TenantsByTenantIDInviteLinks``)."""
         return await self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDInviteLinks", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDInviteLinks",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_tenants_by_tenant_id_members_by_membership_id_deactivate(
@@ -1532,7 +1853,10 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/members/{membershipID}/deactivate`` (``tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate``)."""
         return await self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     async def tenants_post_api_v1_tenants_by_tenant_id_members_by_membership_id_reactivate(
@@ -1540,5 +1864,8 @@ class AsyncOperations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/members/{membershipID}/reactivate`` (``tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate``)."""
         return await self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate",
+            path_params=path_params,
+            query=query,
+            body=body,
         )

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import time
 import logging
 import os
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -34,8 +34,8 @@ from .._http import (
     shape_response,
 )
 from .._version import __version__
-from ..models._sync.app import AppManager
 from ..models._base import Me, list_items
+from ..models._sync.app import AppManager
 from ._operations import Operations
 
 __all__ = ["AxHub"]

@@ -7,8 +7,7 @@ the "Success assertion" of the seed's operation table (see :mod:`axhub_orm._flow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from .._errors import NotFoundError
 from .._flow import (
@@ -22,7 +21,7 @@ from .._flow import (
     RequestLog,
     StepResult,
 )
-from ..models import App, Table, Column
+from ..models import App, Column, Table
 from ._client import AxHub
 
 __all__ = ["run_flow"]
@@ -59,9 +58,7 @@ def run_flow(
     return rec.results
 
 
-def _app_steps(
-    rec: Recorder, hub: AxHub, names: FlowNames, made: Created
-) -> None:
+def _app_steps(rec: Recorder, hub: AxHub, names: FlowNames, made: Created) -> None:
     with rec.step("who am I") as check:
         me = hub.me()
         check.that(me.id, "response has the caller's user id")
@@ -80,9 +77,7 @@ def _app_steps(
         check.that(ENV_KEY not in keys, f"env.list no longer includes {ENV_KEY}")
 
 
-def _schema_steps(
-    rec: Recorder, app: App, names: FlowNames, made: Created
-) -> None:
+def _schema_steps(rec: Recorder, app: App, names: FlowNames, made: Created) -> None:
     with rec.step("create table") as check:
         table = app.tables.create(names.table, columns=list(COLUMNS), owner_column="owner_id")
         made.table = table
@@ -115,9 +110,7 @@ def _grant_steps(rec: Recorder, table: Table, made: Created) -> None:
         check.that(listed[grant.id].revoked_at is not None, "with revokedAt set")
 
 
-def _row_steps(
-    rec: Recorder, table: Table, names: FlowNames, made: Created
-) -> None:
+def _row_steps(rec: Recorder, table: Table, names: FlowNames, made: Created) -> None:
     user_id = made.user_id
     with rec.step("insert row") as check:
         row = table.rows.create(owner_id=user_id, title=names.row_title, status="new")
@@ -143,9 +136,7 @@ def _row_steps(
         check.gone(_gone(lambda: table.rows.get(str(row.id))), "row get")
 
 
-def _teardown_steps(
-    rec: Recorder, hub: AxHub, made: Created, *, keep: bool
-) -> None:
+def _teardown_steps(rec: Recorder, hub: AxHub, made: Created, *, keep: bool) -> None:
     app, table = made.app, made.table
     with rec.step("delete table") as check:
         table.delete()

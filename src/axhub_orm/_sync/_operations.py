@@ -53,7 +53,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/env-vars/{key}`` (``appsDeleteApiV1AppsByAppIDEnvVarsByKey``)."""
         return self._hub.request(
-            "appsDeleteApiV1AppsByAppIDEnvVarsByKey", path_params=path_params, query=query, body=body
+            "appsDeleteApiV1AppsByAppIDEnvVarsByKey",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_delete_api_v1_apps_by_app_id_invitations_by_user_id(
@@ -61,7 +64,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/invitations/{userID}`` (``appsDeleteApiV1AppsByAppIDInvitationsByUserID``)."""
         return self._hub.request(
-            "appsDeleteApiV1AppsByAppIDInvitationsByUserID", path_params=path_params, query=query, body=body
+            "appsDeleteApiV1AppsByAppIDInvitationsByUserID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_delete_api_v1_apps_by_app_id_likes(
@@ -93,7 +99,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/categories/{categoryID}`` (``appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID``)."""
         return self._hub.request(
-            "appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID", path_params=path_params, query=query, body=body
+            "appsDeleteApiV1TenantsByTenantIDCategoriesByCategoryID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_get_api_v1_admin_templates(
@@ -109,7 +118,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/admin/templates/{templateID}`` (``appsGetApiV1AdminTemplatesByTemplateID``)."""
         return self._hub.request(
-            "appsGetApiV1AdminTemplatesByTemplateID", path_params=path_params, query=query, body=body
+            "appsGetApiV1AdminTemplatesByTemplateID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_get_api_v1_apps_by_app_id(
@@ -253,7 +265,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/apps/check-availability`` (``appsGetApiV1TenantsByTenantIDAppsCheckAvailability``)."""
         return self._hub.request(
-            "appsGetApiV1TenantsByTenantIDAppsCheckAvailability", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDAppsCheckAvailability",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_get_api_v1_tenants_by_tenant_id_categories(
@@ -261,7 +276,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/categories`` (``appsGetApiV1TenantsByTenantIDCategories``)."""
         return self._hub.request(
-            "appsGetApiV1TenantsByTenantIDCategories", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDCategories",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_get_api_v1_tenants_by_tenant_id_categories_by_category_id(
@@ -269,7 +287,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/categories/{categoryID}`` (``appsGetApiV1TenantsByTenantIDCategoriesByCategoryID``)."""
         return self._hub.request(
-            "appsGetApiV1TenantsByTenantIDCategoriesByCategoryID", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDCategoriesByCategoryID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_get_api_v1_tenants_by_tenant_id_discover_apps(
@@ -277,7 +298,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/discover/apps`` (``appsGetApiV1TenantsByTenantIDDiscoverApps``)."""
         return self._hub.request(
-            "appsGetApiV1TenantsByTenantIDDiscoverApps", path_params=path_params, query=query, body=body
+            "appsGetApiV1TenantsByTenantIDDiscoverApps",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_get_api_v1_users_me_apps(
@@ -301,7 +325,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/admin/templates/{templateID}`` (``appsPatchApiV1AdminTemplatesByTemplateID``)."""
         return self._hub.request(
-            "appsPatchApiV1AdminTemplatesByTemplateID", path_params=path_params, query=query, body=body
+            "appsPatchApiV1AdminTemplatesByTemplateID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_patch_api_v1_apps_by_app_id(
@@ -317,7 +344,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/categories/{categoryID}`` (``appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID``)."""
         return self._hub.request(
-            "appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID", path_params=path_params, query=query, body=body
+            "appsPatchApiV1TenantsByTenantIDCategoriesByCategoryID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_post_api_v1_admin_templates(
@@ -357,7 +387,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/icon-dark/upload-url`` (``appsPostApiV1AppsByAppIDIconDarkUploadUrl``)."""
         return self._hub.request(
-            "appsPostApiV1AppsByAppIDIconDarkUploadUrl", path_params=path_params, query=query, body=body
+            "appsPostApiV1AppsByAppIDIconDarkUploadUrl",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_post_api_v1_apps_by_app_id_icon_upload_url(
@@ -397,7 +430,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/review-requests`` (``appsPostApiV1AppsByAppIDReviewRequests``)."""
         return self._hub.request(
-            "appsPostApiV1AppsByAppIDReviewRequests", path_params=path_params, query=query, body=body
+            "appsPostApiV1AppsByAppIDReviewRequests",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_post_api_v1_apps_by_app_id_suspend(
@@ -413,7 +449,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/review-requests/{rrID}/approve`` (``appsPostApiV1ReviewRequestsByRrIDApprove``)."""
         return self._hub.request(
-            "appsPostApiV1ReviewRequestsByRrIDApprove", path_params=path_params, query=query, body=body
+            "appsPostApiV1ReviewRequestsByRrIDApprove",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_post_api_v1_review_requests_by_rr_id_reject(
@@ -421,7 +460,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/review-requests/{rrID}/reject`` (``appsPostApiV1ReviewRequestsByRrIDReject``)."""
         return self._hub.request(
-            "appsPostApiV1ReviewRequestsByRrIDReject", path_params=path_params, query=query, body=body
+            "appsPostApiV1ReviewRequestsByRrIDReject",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_post_api_v1_tenants_by_tenant_id_apps(
@@ -437,7 +479,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/apps/icon/upload-url`` (``appsPostApiV1TenantsByTenantIDAppsIconUploadUrl``)."""
         return self._hub.request(
-            "appsPostApiV1TenantsByTenantIDAppsIconUploadUrl", path_params=path_params, query=query, body=body
+            "appsPostApiV1TenantsByTenantIDAppsIconUploadUrl",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def apps_post_api_v1_tenants_by_tenant_id_categories(
@@ -445,7 +490,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/categories`` (``appsPostApiV1TenantsByTenantIDCategories``)."""
         return self._hub.request(
-            "appsPostApiV1TenantsByTenantIDCategories", path_params=path_params, query=query, body=body
+            "appsPostApiV1TenantsByTenantIDCategories",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def audit_get_api_v1_tenants_by_tenant_id_audit_events(
@@ -453,7 +501,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/audit-events`` (``auditGetApiV1TenantsByTenantIDAuditEvents``)."""
         return self._hub.request(
-            "auditGetApiV1TenantsByTenantIDAuditEvents", path_params=path_params, query=query, body=body
+            "auditGetApiV1TenantsByTenantIDAuditEvents",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def audit_get_api_v1_tenants_by_tenant_id_audit_events_by_event_id(
@@ -461,7 +512,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/audit-events/{eventID}`` (``auditGetApiV1TenantsByTenantIDAuditEventsByEventID``)."""
         return self._hub.request(
-            "auditGetApiV1TenantsByTenantIDAuditEventsByEventID", path_params=path_params, query=query, body=body
+            "auditGetApiV1TenantsByTenantIDAuditEventsByEventID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def audit_get_api_v1_tenants_by_tenant_id_audit_events_integrity_check(
@@ -469,7 +523,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/audit-events/integrity-check`` (``auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck``)."""
         return self._hub.request(
-            "auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck", path_params=path_params, query=query, body=body
+            "auditGetApiV1TenantsByTenantIDAuditEventsIntegrityCheck",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def audit_post_api_v1_tenants_by_tenant_id_audit_events_anonymize(
@@ -477,7 +534,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/audit-events/anonymize`` (``auditPostApiV1TenantsByTenantIDAuditEventsAnonymize``)."""
         return self._hub.request(
-            "auditPostApiV1TenantsByTenantIDAuditEventsAnonymize", path_params=path_params, query=query, body=body
+            "auditPostApiV1TenantsByTenantIDAuditEventsAnonymize",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def auth_delete_api_v1_oauth_clients_by_client_id_grants_me(
@@ -485,16 +545,17 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/oauth/clients/{clientID}/grants/me`` (``authDeleteApiV1OauthClientsByClientIDGrantsMe``)."""
         return self._hub.request(
-            "authDeleteApiV1OauthClientsByClientIDGrantsMe", path_params=path_params, query=query, body=body
+            "authDeleteApiV1OauthClientsByClientIDGrantsMe",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def auth_get_api_v1_me(
         self, *, path_params: PathParams = None, query: Query = None, body: Any = None
     ) -> Any:
         """``GET /api/v1/me`` (``authGetApiV1Me``)."""
-        return self._hub.request(
-            "authGetApiV1Me", path_params=path_params, query=query, body=body
-        )
+        return self._hub.request("authGetApiV1Me", path_params=path_params, query=query, body=body)
 
     def auth_get_api_v1_oauth_clients_by_client_id(
         self, *, path_params: PathParams = None, query: Query = None, body: Any = None
@@ -509,7 +570,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/identity-providers`` (``authGetApiV1TenantsByTenantIDIdentityProviders``)."""
         return self._hub.request(
-            "authGetApiV1TenantsByTenantIDIdentityProviders", path_params=path_params, query=query, body=body
+            "authGetApiV1TenantsByTenantIDIdentityProviders",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def auth_get_auth_by_provider_id_start(
@@ -629,7 +693,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/me/invitations/{invitationID}/accept`` (``authPostApiV1MeInvitationsByInvitationIDAccept``)."""
         return self._hub.request(
-            "authPostApiV1MeInvitationsByInvitationIDAccept", path_params=path_params, query=query, body=body
+            "authPostApiV1MeInvitationsByInvitationIDAccept",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def auth_post_api_v1_tenants_by_tenant_id_identity_providers(
@@ -637,7 +704,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/identity-providers`` (``authPostApiV1TenantsByTenantIDIdentityProviders``)."""
         return self._hub.request(
-            "authPostApiV1TenantsByTenantIDIdentityProviders", path_params=path_params, query=query, body=body
+            "authPostApiV1TenantsByTenantIDIdentityProviders",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def auth_post_api_v1_tenants_by_tenant_id_identity_providers_by_provider_id_disable(
@@ -645,7 +715,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/identity-providers/{providerID}/disable`` (``authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable``)."""
         return self._hub.request(
-            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable", path_params=path_params, query=query, body=body
+            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDDisable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def auth_post_api_v1_tenants_by_tenant_id_identity_providers_by_provider_id_enable(
@@ -653,7 +726,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/identity-providers/{providerID}/enable`` (``authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable``)."""
         return self._hub.request(
-            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable", path_params=path_params, query=query, body=body
+            "authPostApiV1TenantsByTenantIDIdentityProvidersByProviderIDEnable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def auth_post_auth_logout(
@@ -725,7 +801,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/subjects/{subjectID}`` (``authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID``)."""
         return self._hub.request(
-            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID", path_params=path_params, query=query, body=body
+            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_delete_api_v1_tenants_by_tenant_id_subjects_by_subject_id_tags_by_tag_id(
@@ -733,7 +812,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/subjects/{subjectID}/tags/{tagID}`` (``authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID``)."""
         return self._hub.request(
-            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID", path_params=path_params, query=query, body=body
+            "authorizationDeleteApiV1TenantsByTenantIDSubjectsBySubjectIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_delete_api_v1_tenants_by_tenant_id_tags_by_tag_id(
@@ -741,7 +823,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/tags/{tagID}`` (``authorizationDeleteApiV1TenantsByTenantIDTagsByTagID``)."""
         return self._hub.request(
-            "authorizationDeleteApiV1TenantsByTenantIDTagsByTagID", path_params=path_params, query=query, body=body
+            "authorizationDeleteApiV1TenantsByTenantIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_get_api_v1_tenants_by_tenant_id_grants(
@@ -749,7 +834,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/grants`` (``authorizationGetApiV1TenantsByTenantIDGrants``)."""
         return self._hub.request(
-            "authorizationGetApiV1TenantsByTenantIDGrants", path_params=path_params, query=query, body=body
+            "authorizationGetApiV1TenantsByTenantIDGrants",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_get_api_v1_tenants_by_tenant_id_subjects(
@@ -757,7 +845,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/subjects`` (``authorizationGetApiV1TenantsByTenantIDSubjects``)."""
         return self._hub.request(
-            "authorizationGetApiV1TenantsByTenantIDSubjects", path_params=path_params, query=query, body=body
+            "authorizationGetApiV1TenantsByTenantIDSubjects",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_get_api_v1_tenants_by_tenant_id_tags(
@@ -765,7 +856,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/tags`` (``authorizationGetApiV1TenantsByTenantIDTags``)."""
         return self._hub.request(
-            "authorizationGetApiV1TenantsByTenantIDTags", path_params=path_params, query=query, body=body
+            "authorizationGetApiV1TenantsByTenantIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_patch_api_v1_tenants_by_tenant_id_subjects_by_subject_id(
@@ -773,7 +867,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/subjects/{subjectID}`` (``authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID``)."""
         return self._hub.request(
-            "authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID", path_params=path_params, query=query, body=body
+            "authorizationPatchApiV1TenantsByTenantIDSubjectsBySubjectID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_patch_api_v1_tenants_by_tenant_id_tags_by_tag_id(
@@ -781,7 +878,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/tags/{tagID}`` (``authorizationPatchApiV1TenantsByTenantIDTagsByTagID``)."""
         return self._hub.request(
-            "authorizationPatchApiV1TenantsByTenantIDTagsByTagID", path_params=path_params, query=query, body=body
+            "authorizationPatchApiV1TenantsByTenantIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_post_api_v1_tenants_by_tenant_id_grants_by_grant_id_grant(
@@ -789,7 +889,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/grants/{grantID}/grant`` (``authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant``)."""
         return self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDGrant",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_post_api_v1_tenants_by_tenant_id_grants_by_grant_id_revoke(
@@ -797,7 +900,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/grants/{grantID}/revoke`` (``authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke``)."""
         return self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDGrantsByGrantIDRevoke",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_post_api_v1_tenants_by_tenant_id_subjects(
@@ -805,7 +911,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/subjects`` (``authorizationPostApiV1TenantsByTenantIDSubjects``)."""
         return self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDSubjects", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDSubjects",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_post_api_v1_tenants_by_tenant_id_subjects_by_subject_id_move(
@@ -813,7 +922,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/subjects/{subjectID}/move`` (``authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove``)."""
         return self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDMove",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_post_api_v1_tenants_by_tenant_id_subjects_by_subject_id_tags(
@@ -821,7 +933,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/subjects/{subjectID}/tags`` (``authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags``)."""
         return self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDSubjectsBySubjectIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def authorization_post_api_v1_tenants_by_tenant_id_tags(
@@ -829,7 +944,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/tags`` (``authorizationPostApiV1TenantsByTenantIDTags``)."""
         return self._hub.request(
-            "authorizationPostApiV1TenantsByTenantIDTags", path_params=path_params, query=query, body=body
+            "authorizationPostApiV1TenantsByTenantIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def config_get_config_public(
@@ -845,7 +963,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/by-app`` (``costGetApiV1TenantsByTenantIDCostByApp``)."""
         return self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostByApp", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostByApp",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def cost_get_api_v1_tenants_by_tenant_id_cost_by_cost_center(
@@ -853,7 +974,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/by-cost-center`` (``costGetApiV1TenantsByTenantIDCostByCostCenter``)."""
         return self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostByCostCenter", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostByCostCenter",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def cost_get_api_v1_tenants_by_tenant_id_cost_export(
@@ -861,7 +985,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/export`` (``costGetApiV1TenantsByTenantIDCostExport``)."""
         return self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostExport", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostExport",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def cost_get_api_v1_tenants_by_tenant_id_cost_summary(
@@ -869,7 +996,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/summary`` (``costGetApiV1TenantsByTenantIDCostSummary``)."""
         return self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostSummary", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostSummary",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def cost_get_api_v1_tenants_by_tenant_id_cost_timeseries(
@@ -877,7 +1007,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/cost/timeseries`` (``costGetApiV1TenantsByTenantIDCostTimeseries``)."""
         return self._hub.request(
-            "costGetApiV1TenantsByTenantIDCostTimeseries", path_params=path_params, query=query, body=body
+            "costGetApiV1TenantsByTenantIDCostTimeseries",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_delete_api_v1_apps_by_app_id_git_connection(
@@ -885,7 +1018,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/git-connection`` (``deployDeleteApiV1AppsByAppIDGitConnection``)."""
         return self._hub.request(
-            "deployDeleteApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployDeleteApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_get_api_v1_apps_by_app_id_deployments(
@@ -901,7 +1037,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/deployments/{did}`` (``deployGetApiV1AppsByAppIDDeploymentsByDid``)."""
         return self._hub.request(
-            "deployGetApiV1AppsByAppIDDeploymentsByDid", path_params=path_params, query=query, body=body
+            "deployGetApiV1AppsByAppIDDeploymentsByDid",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_get_api_v1_apps_by_app_id_git_connection(
@@ -909,7 +1048,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/git-connection`` (``deployGetApiV1AppsByAppIDGitConnection``)."""
         return self._hub.request(
-            "deployGetApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployGetApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_get_api_v1_apps_by_app_id_git_github_install_start(
@@ -917,7 +1059,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/git/github/install/start`` (``deployGetApiV1AppsByAppIDGitGithubInstallStart``)."""
         return self._hub.request(
-            "deployGetApiV1AppsByAppIDGitGithubInstallStart", path_params=path_params, query=query, body=body
+            "deployGetApiV1AppsByAppIDGitGithubInstallStart",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_get_api_v1_apps_by_app_id_logs(
@@ -941,7 +1086,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/github/installations/{installationID}/repositories`` (``deployGetApiV1GithubInstallationsByInstallationIDRepositories``)."""
         return self._hub.request(
-            "deployGetApiV1GithubInstallationsByInstallationIDRepositories", path_params=path_params, query=query, body=body
+            "deployGetApiV1GithubInstallationsByInstallationIDRepositories",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_get_api_v1_tenants_by_tenant_id_app_bootstraps_by_bootstrap_id(
@@ -949,7 +1097,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/app-bootstraps/{bootstrapID}`` (``deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID``)."""
         return self._hub.request(
-            "deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID", path_params=path_params, query=query, body=body
+            "deployGetApiV1TenantsByTenantIDAppBootstrapsByBootstrapID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_patch_api_v1_apps_by_app_id_git_connection(
@@ -957,7 +1108,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/apps/{appID}/git-connection`` (``deployPatchApiV1AppsByAppIDGitConnection``)."""
         return self._hub.request(
-            "deployPatchApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployPatchApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_post_api_v1_apps_by_app_id_deployments(
@@ -973,7 +1127,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/deployments/{did}/cancel`` (``deployPostApiV1AppsByAppIDDeploymentsByDidCancel``)."""
         return self._hub.request(
-            "deployPostApiV1AppsByAppIDDeploymentsByDidCancel", path_params=path_params, query=query, body=body
+            "deployPostApiV1AppsByAppIDDeploymentsByDidCancel",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_post_api_v1_apps_by_app_id_deployments_by_did_rollback(
@@ -981,7 +1138,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/deployments/{did}/rollback`` (``deployPostApiV1AppsByAppIDDeploymentsByDidRollback``)."""
         return self._hub.request(
-            "deployPostApiV1AppsByAppIDDeploymentsByDidRollback", path_params=path_params, query=query, body=body
+            "deployPostApiV1AppsByAppIDDeploymentsByDidRollback",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_post_api_v1_apps_by_app_id_git_connection(
@@ -989,7 +1149,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/git-connection`` (``deployPostApiV1AppsByAppIDGitConnection``)."""
         return self._hub.request(
-            "deployPostApiV1AppsByAppIDGitConnection", path_params=path_params, query=query, body=body
+            "deployPostApiV1AppsByAppIDGitConnection",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_post_api_v1_tenants_by_tenant_id_app_bootstraps(
@@ -997,7 +1160,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/app-bootstraps`` (``deployPostApiV1TenantsByTenantIDAppBootstraps``)."""
         return self._hub.request(
-            "deployPostApiV1TenantsByTenantIDAppBootstraps", path_params=path_params, query=query, body=body
+            "deployPostApiV1TenantsByTenantIDAppBootstraps",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def deploy_post_webhooks_github(
@@ -1013,7 +1179,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/connectors/{connectorID}`` (``gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID``)."""
         return self._hub.request(
-            "gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID", path_params=path_params, query=query, body=body
+            "gatewayDeleteApiV1TenantsByTenantIDConnectorsByConnectorID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_delete_api_v1_tenants_by_tenant_id_resources_by_resource_id(
@@ -1021,7 +1190,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/resources/{resourceID}`` (``gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID``)."""
         return self._hub.request(
-            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID", path_params=path_params, query=query, body=body
+            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_delete_api_v1_tenants_by_tenant_id_resources_by_resource_id_tags_by_tag_id(
@@ -1029,7 +1201,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/resources/{resourceID}/tags/{tagID}`` (``gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID``)."""
         return self._hub.request(
-            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID", path_params=path_params, query=query, body=body
+            "gatewayDeleteApiV1TenantsByTenantIDResourcesByResourceIDTagsByTagID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_get_api_v1_catalog_kinds(
@@ -1053,7 +1228,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/catalog/connectors`` (``gatewayGetApiV1TenantsByTenantIDCatalogConnectors``)."""
         return self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDCatalogConnectors", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDCatalogConnectors",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_get_api_v1_tenants_by_tenant_id_catalog_resources(
@@ -1061,7 +1239,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/catalog/resources`` (``gatewayGetApiV1TenantsByTenantIDCatalogResources``)."""
         return self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDCatalogResources", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDCatalogResources",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_get_api_v1_tenants_by_tenant_id_catalog_resources_by_connector_by_path(
@@ -1069,7 +1250,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}`` (``gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath``)."""
         return self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_get_api_v1_tenants_by_tenant_id_connectors(
@@ -1077,7 +1261,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/connectors`` (``gatewayGetApiV1TenantsByTenantIDConnectors``)."""
         return self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDConnectors", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDConnectors",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_get_api_v1_tenants_by_tenant_id_connectors_by_connector_id_discover(
@@ -1085,7 +1272,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/connectors/{connectorID}/discover`` (``gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover``)."""
         return self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDConnectorsByConnectorIDDiscover",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_get_api_v1_tenants_by_tenant_id_resources(
@@ -1093,7 +1283,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/resources`` (``gatewayGetApiV1TenantsByTenantIDResources``)."""
         return self._hub.request(
-            "gatewayGetApiV1TenantsByTenantIDResources", path_params=path_params, query=query, body=body
+            "gatewayGetApiV1TenantsByTenantIDResources",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_patch_api_v1_tenants_by_tenant_id_connectors_by_connector_id(
@@ -1101,7 +1294,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/connectors/{connectorID}`` (``gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID``)."""
         return self._hub.request(
-            "gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID", path_params=path_params, query=query, body=body
+            "gatewayPatchApiV1TenantsByTenantIDConnectorsByConnectorID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_patch_api_v1_tenants_by_tenant_id_resources_by_resource_id(
@@ -1109,7 +1305,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/resources/{resourceID}`` (``gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID``)."""
         return self._hub.request(
-            "gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID", path_params=path_params, query=query, body=body
+            "gatewayPatchApiV1TenantsByTenantIDResourcesByResourceID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_catalog_resources_by_connector_by_path(
@@ -1117,7 +1316,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/catalog/resources/{connector}/{path}`` (``gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDCatalogResourcesByConnectorByPath",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_connectors(
@@ -1125,7 +1327,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/connectors`` (``gatewayPostApiV1TenantsByTenantIDConnectors``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDConnectors", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDConnectors",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_connectors_by_connector_id_credentials(
@@ -1133,7 +1338,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/connectors/{connectorID}/credentials`` (``gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDConnectorsByConnectorIDCredentials",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_gateway_query(
@@ -1141,7 +1349,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/gateway/query`` (``gatewayPostApiV1TenantsByTenantIDGatewayQuery``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDGatewayQuery", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDGatewayQuery",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_resources_bulk(
@@ -1149,7 +1360,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/bulk`` (``gatewayPostApiV1TenantsByTenantIDResourcesBulk``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesBulk", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesBulk",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_resources_by_resource_id_move(
@@ -1157,7 +1371,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/{resourceID}/move`` (``gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDMove",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_resources_by_resource_id_tags(
@@ -1165,7 +1382,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/{resourceID}/tags`` (``gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesByResourceIDTags",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def gateway_post_api_v1_tenants_by_tenant_id_resources_namespaces(
@@ -1173,7 +1393,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/resources/namespaces`` (``gatewayPostApiV1TenantsByTenantIDResourcesNamespaces``)."""
         return self._hub.request(
-            "gatewayPostApiV1TenantsByTenantIDResourcesNamespaces", path_params=path_params, query=query, body=body
+            "gatewayPostApiV1TenantsByTenantIDResourcesNamespaces",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def identity_get_auth_github(
@@ -1197,7 +1420,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/tables/{tableName}`` (``schemaDeleteApiV1AppsByAppIDTablesByTableName``)."""
         return self._hub.request(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableName", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1AppsByAppIDTablesByTableName",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_delete_api_v1_apps_by_app_id_tables_by_table_name_columns_by_column_name(
@@ -1205,7 +1431,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/tables/{tableName}/columns/{columnName}`` (``schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName``)."""
         return self._hub.request(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_delete_api_v1_apps_by_app_id_tables_by_table_name_grants_by_grant_id(
@@ -1213,7 +1442,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/apps/{appID}/tables/{tableName}/grants/{grantID}`` (``schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID``)."""
         return self._hub.request(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_delete_api_v1_me_personal_access_tokens_by_pat_id(
@@ -1221,7 +1453,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/me/personal-access-tokens/{patID}`` (``schemaDeleteApiV1MePersonalAccessTokensByPatID``)."""
         return self._hub.request(
-            "schemaDeleteApiV1MePersonalAccessTokensByPatID", path_params=path_params, query=query, body=body
+            "schemaDeleteApiV1MePersonalAccessTokensByPatID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_delete_data_by_tenant_slug_by_app_slug_by_table_by_id(
@@ -1229,7 +1464,10 @@ class Operations:
     ) -> Any:
         """``DELETE /data/{tenantSlug}/{appSlug}/{table}/{id}`` (``schemaDeleteDataByTenantSlugByAppSlugByTableById``)."""
         return self._hub.request(
-            "schemaDeleteDataByTenantSlugByAppSlugByTableById", path_params=path_params, query=query, body=body
+            "schemaDeleteDataByTenantSlugByAppSlugByTableById",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_api_v1_apps_by_app_id_tables(
@@ -1245,7 +1483,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/{tableName}`` (``schemaGetApiV1AppsByAppIDTablesByTableName``)."""
         return self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesByTableName", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesByTableName",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_api_v1_apps_by_app_id_tables_by_table_name_grants(
@@ -1253,7 +1494,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/{tableName}/grants`` (``schemaGetApiV1AppsByAppIDTablesByTableNameGrants``)."""
         return self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesByTableNameGrants",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_api_v1_apps_by_app_id_tables_by_table_name_rows(
@@ -1261,7 +1505,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/{tableName}/rows`` (``schemaGetApiV1AppsByAppIDTablesByTableNameRows``)."""
         return self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesByTableNameRows", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesByTableNameRows",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_api_v1_apps_by_app_id_tables_check_availability(
@@ -1269,7 +1516,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/check-availability`` (``schemaGetApiV1AppsByAppIDTablesCheckAvailability``)."""
         return self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesCheckAvailability", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesCheckAvailability",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_api_v1_apps_by_app_id_tables_column_types(
@@ -1277,7 +1527,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/apps/{appID}/tables/column-types`` (``schemaGetApiV1AppsByAppIDTablesColumnTypes``)."""
         return self._hub.request(
-            "schemaGetApiV1AppsByAppIDTablesColumnTypes", path_params=path_params, query=query, body=body
+            "schemaGetApiV1AppsByAppIDTablesColumnTypes",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_api_v1_me_personal_access_tokens(
@@ -1293,7 +1546,10 @@ class Operations:
     ) -> Any:
         """``GET /data/{tenantSlug}/{appSlug}/{table}`` (``schemaGetDataByTenantSlugByAppSlugByTable``)."""
         return self._hub.request(
-            "schemaGetDataByTenantSlugByAppSlugByTable", path_params=path_params, query=query, body=body
+            "schemaGetDataByTenantSlugByAppSlugByTable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_data_by_tenant_slug_by_app_slug_by_table_by_id(
@@ -1301,7 +1557,10 @@ class Operations:
     ) -> Any:
         """``GET /data/{tenantSlug}/{appSlug}/{table}/{id}`` (``schemaGetDataByTenantSlugByAppSlugByTableById``)."""
         return self._hub.request(
-            "schemaGetDataByTenantSlugByAppSlugByTableById", path_params=path_params, query=query, body=body
+            "schemaGetDataByTenantSlugByAppSlugByTableById",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_get_data_by_tenant_slug_by_app_slug_by_table_count(
@@ -1309,7 +1568,10 @@ class Operations:
     ) -> Any:
         """``GET /data/{tenantSlug}/{appSlug}/{table}/_count`` (``schemaGetDataByTenantSlugByAppSlugByTableCount``)."""
         return self._hub.request(
-            "schemaGetDataByTenantSlugByAppSlugByTableCount", path_params=path_params, query=query, body=body
+            "schemaGetDataByTenantSlugByAppSlugByTableCount",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_patch_data_by_tenant_slug_by_app_slug_by_table_by_id(
@@ -1317,7 +1579,10 @@ class Operations:
     ) -> Any:
         """``PATCH /data/{tenantSlug}/{appSlug}/{table}/{id}`` (``schemaPatchDataByTenantSlugByAppSlugByTableById``)."""
         return self._hub.request(
-            "schemaPatchDataByTenantSlugByAppSlugByTableById", path_params=path_params, query=query, body=body
+            "schemaPatchDataByTenantSlugByAppSlugByTableById",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_post_api_v1_apps_by_app_id_tables(
@@ -1333,7 +1598,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/tables/{tableName}/columns`` (``schemaPostApiV1AppsByAppIDTablesByTableNameColumns``)."""
         return self._hub.request(
-            "schemaPostApiV1AppsByAppIDTablesByTableNameColumns", path_params=path_params, query=query, body=body
+            "schemaPostApiV1AppsByAppIDTablesByTableNameColumns",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_post_api_v1_apps_by_app_id_tables_by_table_name_grants(
@@ -1341,7 +1609,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/apps/{appID}/tables/{tableName}/grants`` (``schemaPostApiV1AppsByAppIDTablesByTableNameGrants``)."""
         return self._hub.request(
-            "schemaPostApiV1AppsByAppIDTablesByTableNameGrants", path_params=path_params, query=query, body=body
+            "schemaPostApiV1AppsByAppIDTablesByTableNameGrants",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def schema_post_api_v1_me_personal_access_tokens(
@@ -1357,7 +1628,10 @@ class Operations:
     ) -> Any:
         """``POST /data/{tenantSlug}/{appSlug}/{table}`` (``schemaPostDataByTenantSlugByAppSlugByTable``)."""
         return self._hub.request(
-            "schemaPostDataByTenantSlugByAppSlugByTable", path_params=path_params, query=query, body=body
+            "schemaPostDataByTenantSlugByAppSlugByTable",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_delete_api_v1_tenants_by_tenant_id(
@@ -1373,7 +1647,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/email-domains/{domain}`` (``tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain``)."""
         return self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDEmailDomainsByDomain",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_delete_api_v1_tenants_by_tenant_id_icon(
@@ -1381,7 +1658,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/icon`` (``tenantsDeleteApiV1TenantsByTenantIDIcon``)."""
         return self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDIcon", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDIcon",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_delete_api_v1_tenants_by_tenant_id_invitations_by_invitation_id(
@@ -1389,7 +1669,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/invitations/{invitationID}`` (``tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID``)."""
         return self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDInvitationsByInvitationID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_delete_api_v1_tenants_by_tenant_id_invite_links_by_link_id(
@@ -1397,7 +1680,10 @@ class Operations:
     ) -> Any:
         """``DELETE /api/v1/tenants/{tenantID}/invite-links/{linkID}`` (``tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID``)."""
         return self._hub.request(
-            "tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID", path_params=path_params, query=query, body=body
+            "tenantsDeleteApiV1TenantsByTenantIDInviteLinksByLinkID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_get_api_v1_invite_links_by_token(
@@ -1429,7 +1715,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/email-domains`` (``tenantsGetApiV1TenantsByTenantIDEmailDomains``)."""
         return self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDEmailDomains", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDEmailDomains",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_get_api_v1_tenants_by_tenant_id_invitations(
@@ -1437,7 +1726,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/invitations`` (``tenantsGetApiV1TenantsByTenantIDInvitations``)."""
         return self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDInvitations", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDInvitations",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_get_api_v1_tenants_by_tenant_id_invite_links(
@@ -1445,7 +1737,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/invite-links`` (``tenantsGetApiV1TenantsByTenantIDInviteLinks``)."""
         return self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDInviteLinks", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDInviteLinks",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_get_api_v1_tenants_by_tenant_id_members(
@@ -1453,7 +1748,10 @@ class Operations:
     ) -> Any:
         """``GET /api/v1/tenants/{tenantID}/members`` (``tenantsGetApiV1TenantsByTenantIDMembers``)."""
         return self._hub.request(
-            "tenantsGetApiV1TenantsByTenantIDMembers", path_params=path_params, query=query, body=body
+            "tenantsGetApiV1TenantsByTenantIDMembers",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_patch_api_v1_tenants_by_tenant_id(
@@ -1469,7 +1767,10 @@ class Operations:
     ) -> Any:
         """``PATCH /api/v1/tenants/{tenantID}/members/{membershipID}`` (``tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID``)."""
         return self._hub.request(
-            "tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID", path_params=path_params, query=query, body=body
+            "tenantsPatchApiV1TenantsByTenantIDMembersByMembershipID",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_invite_links_by_token_accept(
@@ -1477,7 +1778,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/invite-links/{token}/accept`` (``tenantsPostApiV1InviteLinksByTokenAccept``)."""
         return self._hub.request(
-            "tenantsPostApiV1InviteLinksByTokenAccept", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1InviteLinksByTokenAccept",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_tenants(
@@ -1493,7 +1797,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/email-domains`` (``tenantsPostApiV1TenantsByTenantIDEmailDomains``)."""
         return self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDEmailDomains", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDEmailDomains",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_tenants_by_tenant_id_icon_upload_url(
@@ -1501,7 +1808,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/icon/upload-url`` (``tenantsPostApiV1TenantsByTenantIDIconUploadUrl``)."""
         return self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDIconUploadUrl", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDIconUploadUrl",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_tenants_by_tenant_id_invitations(
@@ -1509,7 +1819,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/invitations`` (``tenantsPostApiV1TenantsByTenantIDInvitations``)."""
         return self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDInvitations", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDInvitations",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_tenants_by_tenant_id_invitations_bulk(
@@ -1517,7 +1830,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/invitations/bulk`` (``tenantsPostApiV1TenantsByTenantIDInvitationsBulk``)."""
         return self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDInvitationsBulk", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDInvitationsBulk",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_tenants_by_tenant_id_invite_links(
@@ -1525,7 +1841,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/invite-links`` (``tenantsPostApiV1TenantsByTenantIDInviteLinks``)."""
         return self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDInviteLinks", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDInviteLinks",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_tenants_by_tenant_id_members_by_membership_id_deactivate(
@@ -1533,7 +1852,10 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/members/{membershipID}/deactivate`` (``tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate``)."""
         return self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDDeactivate",
+            path_params=path_params,
+            query=query,
+            body=body,
         )
 
     def tenants_post_api_v1_tenants_by_tenant_id_members_by_membership_id_reactivate(
@@ -1541,5 +1863,8 @@ class Operations:
     ) -> Any:
         """``POST /api/v1/tenants/{tenantID}/members/{membershipID}/reactivate`` (``tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate``)."""
         return self._hub.request(
-            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate", path_params=path_params, query=query, body=body
+            "tenantsPostApiV1TenantsByTenantIDMembersByMembershipIDReactivate",
+            path_params=path_params,
+            query=query,
+            body=body,
         )

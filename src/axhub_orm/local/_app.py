@@ -106,8 +106,9 @@ class EmulatorApp:
         try:
             reply = self._dispatch(request)
         except ApiError as error:
-            headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                        for k, v in error.headers.items()]
+            headers += [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()
+            ]
             return error.status, headers + _JSON, _dump(error.envelope(request_id))
         except Exception:
             _log.exception("unexpected error (request id %s)", request_id)
@@ -141,7 +142,8 @@ class EmulatorApp:
             for name in _UUID_PARAMS:
                 if name in params and not is_uuid(params[name]):
                     raise ApiError(
-                        "invalid_format", f"{name} must be a UUID",
+                        "invalid_format",
+                        f"{name} must be a UUID",
                         fields=[{"name": name, "code": "invalid_format"}],
                     )
             return handler(Ctx(self.store, user_id, params, query, request.body))

@@ -21,7 +21,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to bind (0: any free port)")
     parser.add_argument(
-        "--rate-limit", type=float, default=None, metavar="N",
+        "--rate-limit",
+        type=float,
+        default=None,
+        metavar="N",
         help="answer 429 above N requests per second (default: unlimited)",
     )
     parser.add_argument("--ssl-certfile", metavar="PEM", help="serve HTTPS with this certificate")
@@ -45,8 +48,12 @@ def serve(argv: list[str] | None = None) -> int:
     if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
         _parser().error("--ssl-certfile and --ssl-keyfile go together")
     local = LocalAxHub(
-        db=args.db, rate_limit=args.rate_limit, host=args.host, port=args.port,
-        ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
+        db=args.db,
+        rate_limit=args.rate_limit,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
     )
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None

@@ -14,7 +14,13 @@ from ._filters import Paging, parse_paging
 from ._store import Store
 
 __all__ = [
-    "Ctx", "Handler", "Reply", "canonical_uuid", "is_uuid", "page_envelope", "string_field",
+    "Ctx",
+    "Handler",
+    "Reply",
+    "canonical_uuid",
+    "is_uuid",
+    "page_envelope",
+    "string_field",
     "unknown_fields",
 ]
 
@@ -102,8 +108,10 @@ def unknown_fields(body: Mapping[str, Any], allowed: frozenset[str]) -> None:
         raise ApiError(
             "invalid_value",
             "unknown fields in the request body",
-            fields=[{"name": k[:100], "code": "invalid_value", "message": "unknown field"}
-                    for k in extra],
+            fields=[
+                {"name": k[:100], "code": "invalid_value", "message": "unknown field"}
+                for k in extra
+            ],
         )
 
 

@@ -16,7 +16,12 @@ from ._errors import ApiError, field_error
 from ._types import ORDERABLE_TYPES, ColumnDef, parse_literal, quote_ident
 
 __all__ = [
-    "Paging", "RowQuery", "compile_row_query", "compile_select", "like_match", "parse_paging",
+    "Paging",
+    "RowQuery",
+    "compile_row_query",
+    "compile_select",
+    "like_match",
+    "parse_paging",
 ]
 
 RESERVED_PARAMS = frozenset({"sort", "_select", "page", "per_page"})
@@ -102,8 +107,9 @@ def _compile_filter(column: ColumnDef, raw: str, query: RowQuery) -> None:
     op, dot, text = raw.partition(".")
     if not dot or op not in _ALL_OPS:
         raise field_error(
-            "invalid_format", column.name, "a filter must be op.value with op one of "
-            "eq ne gt gte lt lte like in",
+            "invalid_format",
+            column.name,
+            "a filter must be op.value with op one of eq ne gt gte lt lte like in",
         )
     ident = quote_ident(column.name)
     if op in ("eq", "ne") and text == "null":
@@ -212,8 +218,10 @@ def like_match(value: str | None, pattern: str | None) -> int | None:
     v = p = 0
     star_p, star_v = -1, 0
     while v < len(value):
-        if p < len(program) and program[p] != _STAR and (
-            program[p] == _ANY or program[p] == value[v]
+        if (
+            p < len(program)
+            and program[p] != _STAR
+            and (program[p] == _ANY or program[p] == value[v])
         ):
             v += 1
             p += 1

@@ -17,25 +17,50 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 _WORD = re.compile(r"[A-Za-z0-9_-]{1,50}")
 _ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,255}")
 _ENV_STAGES = ("runtime", "build", "both")
-_CREATE_FIELDS = frozenset({
-    "slug", "name", "description", "visibility", "auth_mode", "resource_tier",
-    "resource_preset", "deploy_method", "subdomain", "category_id", "data_scopes",
-    "icon_url", "icon_dark_url",
-})
-_PATCH_FIELDS = frozenset({
-    "name", "visibility", "description", "auth_mode", "category_id", "subdomain",
-    "resource_tier", "data_scopes", "icon_url", "icon_dark_url",
-})
+_CREATE_FIELDS = frozenset(
+    {
+        "slug",
+        "name",
+        "description",
+        "visibility",
+        "auth_mode",
+        "resource_tier",
+        "resource_preset",
+        "deploy_method",
+        "subdomain",
+        "category_id",
+        "data_scopes",
+        "icon_url",
+        "icon_dark_url",
+    }
+)
+_PATCH_FIELDS = frozenset(
+    {
+        "name",
+        "visibility",
+        "description",
+        "auth_mode",
+        "category_id",
+        "subdomain",
+        "resource_tier",
+        "data_scopes",
+        "icon_url",
+        "icon_dark_url",
+    }
+)
 _ENV_FIELDS = frozenset({"key", "value", "secret", "stage"})
 
 
 def me(ctx: Ctx) -> Reply:
     """``GET /api/v1/me``: the caller and their tenants."""
     user = ctx.store.user(ctx.user_id) or {}
-    return Reply(200, {
-        "user": {**user, "platform_admin": False},
-        "tenants": ctx.store.memberships(ctx.user_id),
-    })
+    return Reply(
+        200,
+        {
+            "user": {**user, "platform_admin": False},
+            "tenants": ctx.store.memberships(ctx.user_id),
+        },
+    )
 
 
 def _tenant(ctx: Ctx) -> tuple[str, str]:
@@ -47,8 +72,9 @@ def _tenant(ctx: Ctx) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
-def app_for(ctx: Ctx, doc_state: tuple[dict[str, Any], str] | None, *, deleted_ok: bool = False
-            ) -> dict[str, Any]:
+def app_for(
+    ctx: Ctx, doc_state: tuple[dict[str, Any], str] | None, *, deleted_ok: bool = False
+) -> dict[str, Any]:
     """Check an app found by id or slug: 404 if absent or foreign, 410 if purged."""
     if doc_state is None:
         raise ApiError("not_found", "no such app")
@@ -136,8 +162,11 @@ def create_app(ctx: Ctx) -> Reply:
     string_field(body, "name", required=True, max_len=200)
     reason = _slug_reason(ctx, tenant_id, "slug", slug)
     if reason == "invalid":
-        raise field_error("invalid_format", "slug", "slug must match [a-z0-9][a-z0-9-]{1,61}"
-                          "[a-z0-9] and not end with -staging")
+        raise field_error(
+            "invalid_format",
+            "slug",
+            "slug must match [a-z0-9][a-z0-9-]{1,61}[a-z0-9] and not end with -staging",
+        )
     if reason == "taken":
         raise field_error("slug_taken", "slug", "the slug is taken in this tenant")
     if "resource_preset" in body and "resource_tier" not in body:
@@ -147,15 +176,34 @@ def create_app(ctx: Ctx) -> Reply:
     user = ctx.store.user(ctx.user_id) or {}
     now = utc_now()
     doc: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "tenant_id": tenant_id, "owner_id": ctx.user_id, "slug": slug,
-        "name": "", "description": "", "subdomain": subdomain,
-        "schema_name": f"{tenant_slug}_{slug}", "status": "draft", "visibility": "private",
-        "resource_tier": "S", "review_status": "not_submitted", "operating_status": "dev",
-        "auth_mode": "bearer", "deploy_method": "docker", "data_scopes": [],
-        "category_id": None, "icon_url": None, "icon_dark_url": None,
-        "like_count": 0, "subscriber_count": 0, "calls_count": 0, "shared_tables_count": 0,
-        "last_deployment_status": "", "access_url": "",
-        "created_at": now, "updated_at": now, "deleted_at": None,
+        "id": str(uuid.uuid4()),
+        "tenant_id": tenant_id,
+        "owner_id": ctx.user_id,
+        "slug": slug,
+        "name": "",
+        "description": "",
+        "subdomain": subdomain,
+        "schema_name": f"{tenant_slug}_{slug}",
+        "status": "draft",
+        "visibility": "private",
+        "resource_tier": "S",
+        "review_status": "not_submitted",
+        "operating_status": "dev",
+        "auth_mode": "bearer",
+        "deploy_method": "docker",
+        "data_scopes": [],
+        "category_id": None,
+        "icon_url": None,
+        "icon_dark_url": None,
+        "like_count": 0,
+        "subscriber_count": 0,
+        "calls_count": 0,
+        "shared_tables_count": 0,
+        "last_deployment_status": "",
+        "access_url": "",
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
         "owner": {"id": ctx.user_id, "name": user.get("name", ""), "avatar_url": None},
     }
     doc.update({k: v for k, v in fields.items() if v is not None or k.endswith(("_id", "_url"))})
@@ -242,8 +290,13 @@ def set_env(ctx: Ctx) -> Reply:
     stage = body.get("stage", "runtime")
     if stage not in _ENV_STAGES:
         raise field_error("invalid_value", "stage", "stage must be runtime, build or both")
-    doc = {"key": key, "value": value, "secret": secret, "stage": stage,
-           "has_staging_override": False}
+    doc = {
+        "key": key,
+        "value": value,
+        "secret": secret,
+        "stage": stage,
+        "has_staging_override": False,
+    }
     created = ctx.store.set_env(app["id"], doc)
     return Reply(201 if created else 200, _env_view(doc))
 

@@ -43,9 +43,7 @@ _ACTIONS = ("read", "write")
 
 def _identifier(name: Any, field: str) -> str:
     if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
-        raise field_error(
-            "invalid_format", field, f"{field} must match ^[a-z][a-z0-9_]{{0,62}}$"
-        )
+        raise field_error("invalid_format", field, f"{field} must match ^[a-z][a-z0-9_]{{0,62}}$")
     return name
 
 
@@ -112,11 +110,18 @@ def _table(ctx: Ctx, app_id: str, param: str = "tableName") -> TableMeta:
 
 def _table_json(ctx: Ctx, meta: TableMeta) -> dict[str, Any]:
     return {
-        "id": meta.id, "app_id": meta.app_id, "table_name": meta.table_name,
-        "description": meta.description, "owner_column": meta.owner_column,
-        "columns": [c.to_json() for c in meta.columns], "column_count": len(meta.columns),
-        "row_count": ctx.store.row_count(meta), "aggregatable_paths": [], "references": {},
-        "created_at": meta.created_at, "updated_at": meta.updated_at,
+        "id": meta.id,
+        "app_id": meta.app_id,
+        "table_name": meta.table_name,
+        "description": meta.description,
+        "owner_column": meta.owner_column,
+        "columns": [c.to_json() for c in meta.columns],
+        "column_count": len(meta.columns),
+        "row_count": ctx.store.row_count(meta),
+        "aggregatable_paths": [],
+        "references": {},
+        "created_at": meta.created_at,
+        "updated_at": meta.updated_at,
     }
 
 
@@ -195,8 +200,9 @@ def add_column(ctx: Ctx) -> Reply:
         fill = parse_literal(column.type, column.default, column.name)
     if fill is None and not column.nullable and ctx.store.row_count(meta):
         raise field_error(
-            "invalid_value", column.name, "a non-nullable column added to a table with rows "
-            "needs a default",
+            "invalid_value",
+            column.name,
+            "a non-nullable column added to a table with rows needs a default",
         )
     ctx.store.add_column(meta, column, fill)
     return Reply(201, _table_json(ctx, meta))
@@ -234,12 +240,17 @@ def create_grant(ctx: Ctx) -> Reply:
         raise field_error("invalid_value", "principal_id", "no such user in this tenant")
     actions = body.get("actions")
     if not isinstance(actions, list) or not actions or any(a not in _ACTIONS for a in actions):
-        raise field_error("invalid_value", "actions", "actions must be a non-empty subset of "
-                          "read, write")
+        raise field_error(
+            "invalid_value", "actions", "actions must be a non-empty subset of read, write"
+        )
     doc = {
-        "id": str(uuid.uuid4()), "table_name": meta.table_name, "principal_type": "user",
-        "principal_id": principal, "actions": list(dict.fromkeys(actions)),
-        "created_at": utc_now(), "revoked_at": None,
+        "id": str(uuid.uuid4()),
+        "table_name": meta.table_name,
+        "principal_type": "user",
+        "principal_id": principal,
+        "actions": list(dict.fromkeys(actions)),
+        "created_at": utc_now(),
+        "revoked_at": None,
     }
     ctx.store.insert_grant(meta.id, doc)
     return Reply(201, doc)
@@ -275,11 +286,16 @@ def browse_rows(ctx: Ctx) -> Reply:
     query = compile_row_query(ctx.query, meta.column_map())
     rows = _project(ctx.store.list_rows(meta, query), query.select)
     envelope = page_envelope(rows, query.paging)
-    return Reply(200, {
-        "rows": envelope["items"], "columns": [c.to_json() for c in meta.columns],
-        "page": envelope["page"], "per_page": envelope["per_page"],
-        "has_more": envelope["has_more"],
-    })
+    return Reply(
+        200,
+        {
+            "rows": envelope["items"],
+            "columns": [c.to_json() for c in meta.columns],
+            "page": envelope["page"],
+            "per_page": envelope["per_page"],
+            "has_more": envelope["has_more"],
+        },
+    )
 
 
 def _data_table(ctx: Ctx) -> TableMeta:
@@ -300,7 +316,8 @@ def _scoped_query(ctx: Ctx, meta: TableMeta) -> RowQuery:
     owner = _owner_value(ctx, meta)
     if owner is None and query.filter_count == 0:
         raise ApiError(
-            "required", "at least one WHERE filter is required on a table without an owner column",
+            "required",
+            "at least one WHERE filter is required on a table without an owner column",
             fields=[{"name": "where", "code": "required"}],
         )
     if owner is not None and meta.owner_column is not None:

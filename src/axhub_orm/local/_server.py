@@ -114,15 +114,20 @@ class LocalAxHub:
             self._sock = _listen(self.host, self.port)
             host, port = self._sock.getsockname()[:2]
             config = uvicorn.Config(
-                self._app, log_level="warning", access_log=False, lifespan="off",
+                self._app,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
                 timeout_graceful_shutdown=2,
                 ssl_certfile=None if self.ssl_certfile is None else str(self.ssl_certfile),
                 ssl_keyfile=None if self.ssl_keyfile is None else str(self.ssl_keyfile),
             )
             self._server = uvicorn.Server(config)
             self._thread = threading.Thread(
-                target=self._server.run, kwargs={"sockets": [self._sock]},
-                name="axhub-local-server", daemon=True,
+                target=self._server.run,
+                kwargs={"sockets": [self._sock]},
+                name="axhub-local-server",
+                daemon=True,
             )
             self._thread.start()
             self._wait_started()
@@ -224,8 +229,11 @@ class LocalAxHub:
         from .._http import TokenType
 
         kwargs: dict[str, Any] = {
-            "base_url": self.base_url, "token": self.token, "token_type": TokenType.PAT,
-            "tenant_id": self.tenant_id, "tenant_slug": self.tenant_slug,
+            "base_url": self.base_url,
+            "token": self.token,
+            "token_type": TokenType.PAT,
+            "tenant_id": self.tenant_id,
+            "tenant_slug": self.tenant_slug,
         }
         kwargs.update(overrides)
         return kwargs

@@ -320,8 +320,9 @@ class Store:
     # --- tables -----------------------------------------------------------------------
 
     def _meta(self, row: Sequence[Any]) -> TableMeta:
-        columns = [ColumnDef(c["name"], c["type"], c["nullable"], c["default"])
-                   for c in json.loads(row[6])]
+        columns = [
+            ColumnDef(c["name"], c["type"], c["nullable"], c["default"]) for c in json.loads(row[6])
+        ]
         return TableMeta(row[0], row[1], row[2], row[3], row[4], row[5], columns, row[7], row[8])
 
     def table(self, app_id: str, name: str) -> TableMeta | None:
@@ -447,8 +448,13 @@ class Store:
         return row[0]
 
     def fetch_rows(
-        self, meta: TableMeta, where: Sequence[str], params: Sequence[Any], order_by: str,
-        paging: Paging, probe: bool = False,
+        self,
+        meta: TableMeta,
+        where: Sequence[str],
+        params: Sequence[Any],
+        order_by: str,
+        paging: Paging,
+        probe: bool = False,
     ) -> list[dict[str, Any]]:
         """Rows matching compiled ``where`` fragments, ordered and paged (+1 when ``probe``)."""
         clause = f" WHERE {' AND '.join(where)}" if where else ""

@@ -61,7 +61,9 @@ class SyncASGITransport(httpx.BaseTransport):
         finally:
             await response.aclose()
         return httpx.Response(
-            response.status_code, headers=response.headers, content=content,
+            response.status_code,
+            headers=response.headers,
+            content=content,
             extensions=response.extensions,
         )
 

@@ -46,12 +46,25 @@ __all__ = [
 ]
 
 COLUMN_TYPES: tuple[str, ...] = (
-    "text", "int", "bigint", "float", "bool", "timestamptz", "uuid", "jsonb",
+    "text",
+    "int",
+    "bigint",
+    "float",
+    "bool",
+    "timestamptz",
+    "uuid",
+    "jsonb",
 )
 
 SQL_AFFINITY: Mapping[str, str] = {
-    "text": "TEXT", "int": "INTEGER", "bigint": "INTEGER", "float": "REAL",
-    "bool": "INTEGER", "timestamptz": "TEXT", "uuid": "TEXT", "jsonb": "TEXT",
+    "text": "TEXT",
+    "int": "INTEGER",
+    "bigint": "INTEGER",
+    "float": "REAL",
+    "bool": "INTEGER",
+    "timestamptz": "TEXT",
+    "uuid": "TEXT",
+    "jsonb": "TEXT",
 }
 
 #: Types that accept ``gt gte lt lte`` and sorting (everything but jsonb).
@@ -269,7 +282,9 @@ class ColumnDef:
     def to_json(self) -> dict[str, Any]:
         """The wire form ``{name, type, nullable, default}`` (§13.9)."""
         return {
-            "name": self.name, "type": self.type, "nullable": self.nullable,
+            "name": self.name,
+            "type": self.type,
+            "nullable": self.nullable,
             "default": self.default,
         }
 

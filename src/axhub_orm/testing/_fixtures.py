@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["axhub", "axhub_app", "axhub_async", "axhub_async_app", "axhub_local"]
 
+
 @pytest.fixture(scope="session")
 def axhub_local() -> Iterator[LocalAxHub]:
     """The local AX Hub emulator, started once per test session on a free loopback port."""

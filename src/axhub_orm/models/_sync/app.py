@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -110,9 +110,7 @@ class App(Tracked):
         body = {k: to_wire(v) for k, v in self.changes.items()}
         if body:
             self._replace(
-                self._hub._call(
-                    "appsPatchApiV1AppsByAppID", path_params=self._path(), body=body
-                )
+                self._hub._call("appsPatchApiV1AppsByAppID", path_params=self._path(), body=body)
             )
         return body
 
@@ -230,9 +228,7 @@ class EnvVars:
 
     def list(self) -> list[EnvVar]:
         """Every variable of the app (secret values read back as ``***``)."""
-        data = self._hub._call(
-            "appsGetApiV1AppsByAppIDEnvVars", path_params=self._app._path()
-        )
+        data = self._hub._call("appsGetApiV1AppsByAppIDEnvVars", path_params=self._app._path())
         return [structure(item, EnvVar) for item in list_items(data)[0]]
 
     def as_dict(self) -> dict[str, str]:

@@ -145,9 +145,7 @@ class Grants:
     def __repr__(self) -> str:
         return f"<Grants of {self._table.name}>"
 
-    def new(
-        self, *, principal_id: str, actions: list[str], principal_type: str = "user"
-    ) -> Grant:
+    def new(self, *, principal_id: str, actions: list[str], principal_type: str = "user") -> Grant:
         """A new, unsaved grant bound to this table; ``save()`` creates it."""
         grant = Grant(
             principal_id=principal_id, actions=list(actions), principal_type=principal_type

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Coroutine, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from ..._errors import (
@@ -177,7 +177,7 @@ class RowQuery:
 
     def all(self) -> list[Row]:
         """Every row of the query, as a list."""
-        return [row for row in self]
+        return list(self)
 
     def count(self) -> int:
         """How many rows match (one ``_count`` request; never lists rows)."""

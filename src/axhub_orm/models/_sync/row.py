@@ -200,7 +200,5 @@ class Row(MutableMapping[str, Any]):
         path = self._path("delete")
         if self._state is EntityState.DELETED:
             raise StateError("the row is already deleted", code="already_deleted")
-        self._table._hub._call(
-            "schemaDeleteDataByTenantSlugByAppSlugByTableById", path_params=path
-        )
+        self._table._hub._call("schemaDeleteDataByTenantSlugByAppSlugByTableById", path_params=path)
         self._state = EntityState.DELETED

@@ -298,18 +298,14 @@ class Table(Tracked, Generic[TableModel]):
         """Replace local state with the server's definition (one GET)."""
         self._require_saved("refresh")
         self._replace(
-            self._hub._call(
-                "schemaGetApiV1AppsByAppIDTablesByTableName", path_params=self._path()
-            )
+            self._hub._call("schemaGetApiV1AppsByAppIDTablesByTableName", path_params=self._path())
         )
 
     def delete(self) -> None:
         """Delete the table and its rows (one DELETE); a follow-up get raises NotFoundError."""
         self._require_saved("delete")
         self._require_not_deleted("delete")
-        self._hub._call(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableName", path_params=self._path()
-        )
+        self._hub._call("schemaDeleteApiV1AppsByAppIDTablesByTableName", path_params=self._path())
         self._state = EntityState.DELETED
 
     def browse(self, *, page: int = 1, per_page: int = 100) -> Browse:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Coroutine
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, overload
 
 import attrs
