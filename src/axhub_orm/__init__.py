@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ._async import AsyncAxHub, AsyncOperations
+from ._async._client import AsyncAxHub
+from ._async._operations import AsyncOperations
 from ._errors import (
     AuthenticationError,
     AxHubError,
@@ -41,43 +42,23 @@ from ._errors import (
 )
 from ._http import TokenType, redacted_token
 from ._routes import ROUTES, Route
-from ._sync import AxHub, Operations
+from ._sync._client import AxHub
+from ._sync._operations import Operations
 from ._version import __version__
-from .models import (
-    App,
-    AppManager,
-    AsyncApp,
-    AsyncAppManager,
-    AsyncColumn,
-    AsyncColumns,
-    AsyncEnvVars,
-    AsyncGrant,
-    AsyncGrants,
-    AsyncRow,
-    AsyncRowQuery,
-    AsyncTable,
-    AsyncTableManager,
-    AsyncTypedRowQuery,
-    Browse,
-    Column,
-    Columns,
-    ColumnType,
-    EntityState,
-    EnvVar,
-    EnvVars,
-    Grant,
-    Grants,
-    Me,
-    Row,
-    RowModel,
-    RowOperation,
-    RowQuery,
-    SchemaPlan,
-    Table,
-    TableManager,
-    TenantMembership,
-    TypedRowQuery,
-)
+from .models._async.app import AsyncApp, AsyncAppManager, AsyncEnvVars
+from .models._async.grant import AsyncGrant, AsyncGrants
+from .models._async.query import AsyncRowQuery
+from .models._async.row import AsyncRow
+from .models._async.table import AsyncColumn, AsyncColumns, AsyncTable, AsyncTableManager
+from .models._async.typed import AsyncTypedRowQuery
+from .models._base import Browse, EntityState, EnvVar, Me, TenantMembership
+from .models._sync.app import App, AppManager, EnvVars
+from .models._sync.grant import Grant, Grants
+from .models._sync.query import RowQuery
+from .models._sync.row import Row
+from .models._sync.table import Column, Columns, Table, TableManager
+from .models._sync.typed import TypedRowQuery
+from .models._typed import ColumnType, RowModel, SchemaPlan
 
 if TYPE_CHECKING:
     from .local import LocalAxHub
@@ -131,7 +112,6 @@ __all__ = [
     "Route",
     "Row",
     "RowModel",
-    "RowOperation",
     "RowQuery",
     "RowValidationError",
     "SchemaPlan",

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(rest)
     if command == "demo":
-        from ._demo import demo
+        from .demo import demo
 
         return demo(rest)
     print(f"axhub-orm: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)

@@ -57,8 +57,9 @@ __all__ = [
     "TransportError",
     "UnavailableError",
     "ValidationError",
-    "catalog_entry",
+    "error_catalog",
     "error_for",
+    "lookup_code",
 ]
 
 ErrorField = Mapping[str, Any]
@@ -283,15 +284,16 @@ _BY_STATUS: Mapping[int, str] = {
 
 
 @cache
-def _catalog() -> Mapping[str, Mapping[str, Any]]:
+def error_catalog() -> Mapping[str, Mapping[str, Any]]:
+    """The backend's error catalog: code → ``{category, status, retryable}`` (shared, read-only)."""
     text = resources.files("axhub_orm").joinpath("_data/error_codes.json").read_text("utf-8")
     codes: Mapping[str, Mapping[str, Any]] = json.loads(text)["codes"]
     return codes
 
 
-def catalog_entry(code: str) -> Mapping[str, Any] | None:
+def lookup_code(code: str) -> Mapping[str, Any] | None:
     """The catalog entry (``category``, ``status``, ``retryable``) of an error code, if known."""
-    return _catalog().get(code)
+    return error_catalog().get(code)
 
 
 def category_for_status(status: int) -> str:

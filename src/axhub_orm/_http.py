@@ -24,9 +24,9 @@ import attrs
 from ._errors import (
     AxHubError,
     ValidationError,
-    catalog_entry,
     category_for_status,
     error_for,
+    lookup_code,
 )
 from ._routes import ROUTES, Route
 
@@ -81,7 +81,7 @@ class TokenType(enum.Enum):
             ) from None
 
 
-def redacted_token(token: str | None = None) -> str:
+def redacted_token() -> str:
     """What to show in place of a token anywhere a human may read it: always ``***REDACTED***``."""
     return REDACTED
 
@@ -317,7 +317,7 @@ def decode_error(status: int, content: bytes, request_id: str | None) -> AxHubEr
     """
     obj = _error_object(content) or {}
     code = str(obj.get("code") or f"http_{status}")
-    entry = catalog_entry(code) or {}
+    entry = lookup_code(code) or {}
     category = str(obj.get("category") or entry.get("category") or category_for_status(status))
     retryable = obj.get("retryable")
     if not isinstance(retryable, bool):

@@ -11,7 +11,9 @@ from typing import TypeVar
 
 import attrs
 
-__all__ = ["MAX_PER_PAGE", "PagePlan", "PageRequest", "best_per_page"]
+from ._errors import QueryError
+
+__all__ = ["MAX_PER_PAGE", "PagePlan", "PageRequest", "best_per_page", "check_per_page"]
 
 _T = TypeVar("_T")
 
@@ -33,9 +35,23 @@ def best_per_page(start: int, stop: int, max_per_page: int) -> int:
     return min(range(1, max_per_page + 1), key=cost)
 
 
-def _check_plan_per_page(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not 1 <= value <= MAX_PER_PAGE:
-        raise ValueError(f"per_page must be in 1..{MAX_PER_PAGE}, got {value}")
+def check_per_page(per_page: object, what: str = "per_page") -> int:
+    """The one ``per_page`` rule: an int in ``1..MAX_PER_PAGE`` (``QueryError`` otherwise)."""
+    if (
+        isinstance(per_page, bool)
+        or not isinstance(per_page, int)
+        or not (1 <= per_page <= MAX_PER_PAGE)
+    ):
+        raise QueryError(
+            f"{what} must be an int in 1..{MAX_PER_PAGE}, got {per_page!r}; "
+            f"use a value between 1 and {MAX_PER_PAGE}",
+            code="invalid_per_page",
+        )
+    return per_page
+
+
+def _valid_per_page(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    check_per_page(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -50,7 +66,7 @@ class PageRequest:
     """
 
     page: int
-    per_page: int = attrs.field(validator=_check_plan_per_page)
+    per_page: int = attrs.field(validator=_valid_per_page)
     skip: int
     take: int | None
 
@@ -81,7 +97,7 @@ class PagePlan:
 
     start: int = attrs.field(validator=attrs.validators.ge(0))
     stop: int | None
-    per_page: int = attrs.field(validator=_check_plan_per_page)
+    per_page: int = attrs.field(validator=_valid_per_page)
 
     @property
     def first_page(self) -> int:
@@ -113,7 +129,6 @@ class PagePlan:
             low = (page - 1) * self.per_page
             skip = max(0, self.start - low)
             take = None if self.stop is None else min(self.stop, low + self.per_page) - low - skip
-            assert 1 <= self.per_page <= MAX_PER_PAGE  # noqa: S101  # invariant of the plan
             yield PageRequest(page=page, per_page=self.per_page, skip=skip, take=take)
             page += 1
 

@@ -53,7 +53,7 @@ from uuid import UUID
 import attrs
 
 from ._errors import QueryError
-from ._pages import MAX_PER_PAGE, PagePlan, PageRequest, best_per_page
+from ._pages import MAX_PER_PAGE, PagePlan, PageRequest, best_per_page, check_per_page
 
 __all__ = [
     "IMPLICIT_COLUMNS",
@@ -439,20 +439,6 @@ def _index(value: object, what: str) -> int:
     return number
 
 
-def _check_per_page(per_page: object, what: str = "per_page") -> int:
-    if (
-        isinstance(per_page, bool)
-        or not isinstance(per_page, int)
-        or not (1 <= per_page <= MAX_PER_PAGE)
-    ):
-        raise _refuse(
-            "invalid_per_page",
-            f"{what} must be an int in 1..{MAX_PER_PAGE}, got {per_page!r}; "
-            f"use a value between 1 and {MAX_PER_PAGE}",
-        )
-    return per_page
-
-
 def _to_columns(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(value)
 
@@ -613,7 +599,7 @@ class QuerySpec:
             >>> QuerySpec().filter(done=False).only("title").list_params(page=2, per_page=50)
             [('done', 'eq.false'), ('_select', 'title,id'), ('page', '2'), ('per_page', '50')]
         """
-        _check_per_page(per_page)
+        check_per_page(per_page)
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
             raise ValueError(f"page must be an int >= 1, got {page!r}")
         params = self.count_params()
@@ -650,7 +636,7 @@ class QuerySpec:
             >>> list(QuerySpec().slice(slice(10, 20)).page_plan().requests())
             [PageRequest(page=2, per_page=10, skip=0, take=10)]
         """
-        _check_per_page(max_per_page, "max_per_page")
+        check_per_page(max_per_page, "max_per_page")
         if self.limit is None:
             return PagePlan(start=self.offset, stop=None, per_page=max_per_page)
         stop = self.offset + self.limit

@@ -34,8 +34,8 @@ from vcr.request import Request
 from vcr.util import read_body
 
 from axhub_orm import AsyncAxHub, AxHub, TokenType
-from axhub_orm._demo import FlowNames
 from axhub_orm._http import DEFAULT_BASE_URL
+from axhub_orm.demo import FlowNames
 
 CASSETTE_DIR = Path(__file__).resolve().parent.parent / "cassettes"
 LIVE_CASSETTE_DIR = CASSETTE_DIR / "live"

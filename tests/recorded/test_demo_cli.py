@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from axhub_orm._demo import demo
+from axhub_orm.demo import demo
 from axhub_orm.local import LocalAxHub
 
 from ._cassettes import REDACTED, find_leaks

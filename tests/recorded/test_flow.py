@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from vcr.cassette import Cassette
 
-from axhub_orm._demo import StepResult, run_flow, run_flow_async
+from axhub_orm.demo import StepResult, run_flow, run_flow_async
 from axhub_orm.testing import AsyncCountingTransport, CountingTransport
 
 from ._cassettes import FlowTarget

@@ -16,8 +16,8 @@ from vcr import matchers
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
 
-from axhub_orm._demo import StepResult, run_flow
 from axhub_orm._query import QuerySpec
+from axhub_orm.demo import StepResult, run_flow
 from axhub_orm.testing import CountingTransport
 
 from ._cassettes import (

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
 
 import pytest
 from pydantic import Field
 
-from axhub_orm import ColumnType, QueryError, RowModel, RowOperation, RowValidationError
+from axhub_orm import ColumnType, QueryError, RowModel, RowValidationError
 from axhub_orm.models._typed import (
     model_schema,
     plan_schema,
@@ -112,10 +111,17 @@ def test_implicit_columns_are_read_only(name: str) -> None:
         setattr(ticket, name, "2024-01-01T00:00:00Z")
 
 
-def test_unbound_instance_refuses_save_with_a_hint() -> None:
-    """An instance built by hand is bound to no table: save() says how to save it."""
-    with pytest.raises(Exception, match=r"rows\.typed\(Ticket\)\.save"):
-        Ticket(title="x").save()
+def test_instances_carry_no_io_verbs_so_fields_may_use_their_names() -> None:
+    """Verbs live on the typed query, so ``save``/``delete``/``refresh`` are ordinary fields."""
+
+    class Chore(RowModel):
+        save: str
+        delete: bool = False
+        refresh: int = 0
+
+    chore = Chore(save="later")
+    assert (chore.save, chore.delete, chore.refresh) == ("later", False, 0)
+    assert [c.column for c in model_schema(Chore).columns] == ["save", "delete", "refresh"]
 
 
 def test_filter_names_map_to_columns_and_values_are_checked() -> None:
@@ -192,28 +198,3 @@ def test_plan_for_a_missing_table_creates_it_with_the_owner_column() -> None:
     assert plan.create
     assert [(c.name, c.type, c.nullable) for c in plan.add][-1] == ("owner_id", "uuid", False)
     assert not plan.is_empty
-
-
-def test_row_operation_of_a_sync_result_is_done_and_awaitable() -> None:
-    """A finished sync result is given by result() and by awaiting it."""
-    done: RowOperation[int] = RowOperation(3)
-
-    async def wait() -> int:
-        return await done
-
-    assert (done.result(), asyncio.run(wait()), repr(done)) == (3, 3, "<RowOperation done>")
-
-
-def test_row_operation_of_a_coroutine_must_be_awaited() -> None:
-    """An async operation refuses result() and gives its value when awaited."""
-
-    async def work() -> str:
-        return "sent"
-
-    async def main() -> tuple[str, str]:
-        pending: RowOperation[str] = RowOperation(work())
-        with pytest.raises(Exception, match="await it"):
-            pending.result()
-        return repr(pending), await pending
-
-    assert asyncio.run(main()) == ("<RowOperation pending: await it>", "sent")

@@ -145,7 +145,7 @@ def test_editing_one_field_patches_exactly_that_column(
     counted[1].reset()
     item.klass = "z"
     assert item.changes == {"klass": "z"}
-    assert item.save().result() == {"class": "z"}
+    assert rows.save(item) == {"class": "z"}
     assert [r.method for r in counted[1].requests] == ["PATCH"]
     assert _last_body(counted[1], "PATCH") == {"class": "z"}
     assert item.changes == {}
@@ -176,12 +176,12 @@ def test_delete_and_refresh_on_instances(tickets: TypedRowQuery[Ticket]) -> None
     """refresh() discards local edits; delete() removes the row."""
     ticket = tickets.create(title="t")
     ticket.title = "local edit"
-    ticket.refresh()
+    tickets.refresh(ticket)
     assert (ticket.title, ticket.changes) == ("t", {})
-    ticket.delete()
+    tickets.delete(ticket)
     assert tickets.count() == 0
     with pytest.raises(StateError):
-        ticket.save()
+        tickets.save(ticket)
 
 
 def test_new_instance_saved_through_the_query(tickets: TypedRowQuery[Ticket]) -> None:
@@ -191,7 +191,7 @@ def test_new_instance_saved_through_the_query(tickets: TypedRowQuery[Ticket]) ->
     assert sent == {"title": "hand made", "status": "new", "priority": 2}
     assert ticket.id is not None
     ticket.priority = 5
-    assert ticket.save().result() == {"priority": 5}
+    assert tickets.save(ticket) == {"priority": 5}
 
 
 def test_filters_by_field_name_map_to_the_alias(app: App) -> None:

@@ -58,7 +58,7 @@ async def test_async_typed_rows_round_trip_and_patch_one_column(axhub_local: Loc
         assert counter.requests == []
 
         loaded.klass = "r"
-        assert await loaded.save() == {"class": "r"}
+        assert await rows.save(loaded) == {"class": "r"}
         assert [(r.method, json.loads(r.content)) for r in counter.requests] == [
             ("PATCH", {"class": "r"})
         ]
@@ -67,25 +67,26 @@ async def test_async_typed_rows_round_trip_and_patch_one_column(axhub_local: Loc
 
 
 async def test_async_instance_verbs_and_typed_table(axhub_local: LocalAxHub) -> None:
-    """Awaited save()/refresh()/delete() work on instances; a table loaded with a model is typed."""
+    """Awaited save/refresh/delete of an instance through its query; a model table is typed."""
     async with axhub_local.async_client() as hub:
         app = await hub.apps.create(slug=unique_slug("atyped"), name="async typed")
         await app.tables.sync(Ticket, owner_column="owner_id")
         table: AsyncTable[Ticket] = await app.tables.get("tickets", model=Ticket)
         ticket = table.typed_rows.new(title="draft")
         assert ticket.id is None
-        assert await ticket.save() == {"title": "draft", "status": "new", "priority": 0}
+        rows = table.typed_rows
+        assert await rows.save(ticket) == {"title": "draft", "status": "new", "priority": 0}
         ticket.title = "edited"
-        await ticket.refresh()
+        await rows.refresh(ticket)
         assert ticket.title == "draft"
         assert (await table.typed_rows.first()) == ticket
         assert [t.title for t in await table.typed_rows.all()] == ["draft"]
         assert [[t.id for t in page] async for _, page in table.typed_rows.pages()] == [[ticket.id]]
         assert (await table.typed_rows[0]).id == ticket.id
-        await ticket.delete()
+        await rows.delete(ticket)
         assert not await table.typed_rows.exists()
         with pytest.raises(StateError):
-            await ticket.save()
+            await rows.save(ticket)
         await app.delete(permanent=True)
 
 

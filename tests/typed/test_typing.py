@@ -11,7 +11,6 @@ from axhub_orm import (
     AsyncTable,
     AsyncTypedRowQuery,
     RowModel,
-    RowOperation,
     SchemaPlan,
     Table,
     TypedRowQuery,
@@ -37,8 +36,8 @@ def _sync_types(table: Table, row_id: str) -> None:
     assert_type(tickets.save(tickets.get(row_id)), dict[str, Any])
     for ticket in tickets:
         assert_type(ticket, Ticket)
-        assert_type(ticket.save(), RowOperation[dict[str, Any]])
-        assert_type(ticket.save().result(), dict[str, Any])
+        assert_type(tickets.save(ticket), dict[str, Any])
+        assert_type(tickets.refresh(ticket), None)
         assert_type(ticket.id, str | None)
     assert_type(table.app.tables.sync(Ticket, dry_run=True), SchemaPlan)
     typed_table = table.app.tables.get("tickets", model=Ticket)
@@ -56,8 +55,8 @@ async def _async_types(table: AsyncTable, row_id: str) -> None:
     assert_type(await tickets.create(title="x"), Ticket)
     async for ticket in tickets.filter(title="x"):
         assert_type(ticket, Ticket)
-        assert_type(await ticket.save(), dict[str, Any])
-        assert_type(await ticket.refresh(), None)
+        assert_type(await tickets.save(ticket), dict[str, Any])
+        assert_type(await tickets.refresh(ticket), None)
     typed_table = await table.app.tables.get("tickets", model=Ticket)
     assert_type(await typed_table.typed_rows.get(row_id), Ticket)
     assert_type(await table.app.tables.sync(Ticket), SchemaPlan)

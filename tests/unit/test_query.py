@@ -524,9 +524,9 @@ def test_plan_respects_a_smaller_max_per_page() -> None:
 
 def test_plan_objects_refuse_per_page_outside_1_to_100() -> None:
     """The plan's per_page invariant holds by construction."""
-    with pytest.raises(ValueError, match="per_page"):
+    with pytest.raises(QueryError, match="per_page"):
         PagePlan(start=0, stop=None, per_page=101)
-    with pytest.raises(ValueError, match="per_page"):
+    with pytest.raises(QueryError, match="per_page"):
         PageRequest(page=1, per_page=0, skip=0, take=None)
 
 

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
-__all__ = ["ApiError", "FieldError", "catalog_entry", "field_error"]
+from .._errors import ErrorField, error_catalog
+
+__all__ = ["ApiError", "emitted_code", "field_error"]
 
 #: Codes the emulator emits that are not in the backend catalog (§13.21).
 _EXTRA_CODES: Mapping[str, Mapping[str, Any]] = {
     "not_implemented": {"category": "unavailable", "status": 501, "retryable": False},
 }
 
-FieldError = Mapping[str, str]
-
 
 @cache
-def _catalog() -> Mapping[str, Mapping[str, Any]]:
-    """Load the backend error catalog shipped with the package."""
-    path = resources.files("axhub_orm").joinpath("_data/error_codes.json")
-    codes: dict[str, Mapping[str, Any]] = dict(json.loads(path.read_text("utf-8"))["codes"])
-    codes.update(_EXTRA_CODES)
-    return codes
+def _codes() -> Mapping[str, Mapping[str, Any]]:
+    """The backend catalog plus the emulator's own codes."""
+    return {**error_catalog(), **_EXTRA_CODES}
 
 
-def catalog_entry(code: str) -> Mapping[str, Any]:
-    """Return ``{category, status, retryable}`` for a catalog ``code`` (KeyError if unknown)."""
-    return _catalog()[code]
+def emitted_code(code: str) -> Mapping[str, Any]:
+    """``{category, status, retryable}`` of a code the emulator may emit (KeyError if unknown)."""
+    return _codes()[code]
 
 
 class ApiError(Exception):
@@ -40,11 +35,11 @@ class ApiError(Exception):
         code: str,
         message: str,
         *,
-        fields: Sequence[FieldError] | None = None,
+        fields: Sequence[ErrorField] | None = None,
         headers: Mapping[str, str] | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        catalog_entry(code)  # fail fast on a code that is not in the catalog
+        emitted_code(code)  # fail fast on a code that is not in the catalog
         super().__init__(message)
         self.code = code
         self.message = message
@@ -55,11 +50,11 @@ class ApiError(Exception):
     @property
     def status(self) -> int:
         """The HTTP status of this error, from the catalog."""
-        return int(catalog_entry(self.code)["status"])
+        return int(emitted_code(self.code)["status"])
 
     def envelope(self, request_id: str) -> dict[str, Any]:
         """Render ``{"error": {...}}`` for the response body."""
-        entry = catalog_entry(self.code)
+        entry = emitted_code(self.code)
         body: dict[str, Any] = {
             "category": entry["category"],
             "code": self.code,

@@ -17,8 +17,8 @@ from ._types import ORDERABLE_TYPES, ColumnDef, parse_literal, quote_ident
 
 __all__ = [
     "Paging",
-    "RowQuery",
-    "compile_row_query",
+    "RowSelect",
+    "compile_row_select",
     "compile_select",
     "like_match",
     "parse_paging",
@@ -48,8 +48,11 @@ class Paging:
 
 
 @dataclass
-class RowQuery:
-    """A compiled row list: WHERE fragments and values, ORDER BY text, projection, paging."""
+class RowSelect:
+    """A compiled row SELECT: WHERE fragments and values, ORDER BY text, projection, paging.
+
+    Not the client's :class:`~axhub_orm.RowQuery`: this is the emulator's parsed request.
+    """
 
     where: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
@@ -103,7 +106,7 @@ def _compared(column: ColumnDef, operand: str) -> str:
     return f"ax_jsonb_key({operand})" if column.type == "jsonb" else operand
 
 
-def _compile_filter(column: ColumnDef, raw: str, query: RowQuery) -> None:
+def _compile_filter(column: ColumnDef, raw: str, query: RowSelect) -> None:
     op, dot, text = raw.partition(".")
     if not dot or op not in _ALL_OPS:
         raise field_error(
@@ -159,14 +162,14 @@ def compile_select(columns: Mapping[str, ColumnDef], text: str) -> tuple[str, ..
     return tuple(names)
 
 
-def compile_row_query(
+def compile_row_select(
     pairs: Sequence[tuple[str, str]], columns: Mapping[str, ColumnDef]
-) -> RowQuery:
+) -> RowSelect:
     """Compile the query pairs of a row list or count against the table's ``columns``.
 
     ``columns`` maps every column name (implicit ones included) to its definition.
     """
-    query = RowQuery(paging=parse_paging(pairs))
+    query = RowSelect(paging=parse_paging(pairs))
     sort = _single(pairs, "sort")
     if sort is not None:
         query.order_by = _compile_sort(columns, sort)

@@ -18,7 +18,7 @@ from ._context import (
     unknown_fields,
 )
 from ._errors import ApiError, field_error
-from ._filters import Paging, RowQuery, compile_row_query, compile_select
+from ._filters import Paging, RowSelect, compile_row_select, compile_select
 from ._handlers_apps import app_for
 from ._store import TableMeta
 from ._types import (
@@ -283,7 +283,7 @@ def revoke_grant(ctx: Ctx) -> Reply:
 def browse_rows(ctx: Ctx) -> Reply:
     """``GET /api/v1/apps/{appID}/tables/{tableName}/rows``: admin view, no owner scoping."""
     meta = _table(ctx, _app(ctx)["id"])
-    query = compile_row_query(ctx.query, meta.column_map())
+    query = compile_row_select(ctx.query, meta.column_map())
     rows = _project(ctx.store.list_rows(meta, query), query.select)
     envelope = page_envelope(rows, query.paging)
     return Reply(
@@ -311,8 +311,8 @@ def _owner_value(ctx: Ctx, meta: TableMeta) -> Any:
     return None if column is None else to_db(column.type, ctx.user_id, column.name)
 
 
-def _scoped_query(ctx: Ctx, meta: TableMeta) -> RowQuery:
-    query = compile_row_query(ctx.query, meta.column_map())
+def _scoped_query(ctx: Ctx, meta: TableMeta) -> RowSelect:
+    query = compile_row_select(ctx.query, meta.column_map())
     owner = _owner_value(ctx, meta)
     if owner is None and query.filter_count == 0:
         raise ApiError(

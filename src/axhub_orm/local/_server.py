@@ -16,8 +16,8 @@ from ._store import Identity, Store
 if TYPE_CHECKING:
     import uvicorn
 
-    from .._async import AsyncAxHub
-    from .._sync import AxHub
+    from .._async._client import AsyncAxHub
+    from .._sync._client import AxHub
 
 __all__ = ["LocalAxHub", "LocalUser"]
 
@@ -246,12 +246,12 @@ class LocalAxHub:
             with LocalAxHub() as local, local.client() as hub:
                 hub.me()
         """
-        from .._sync import AxHub
+        from .._sync._client import AxHub
 
         return AxHub(**self._client_kwargs(overrides))
 
     def async_client(self, **overrides: Any) -> AsyncAxHub:
         """An ``axhub_orm.AsyncAxHub`` configured for this emulator (``overrides`` win)."""
-        from .._async import AsyncAxHub
+        from .._async._client import AsyncAxHub
 
         return AsyncAxHub(**self._client_kwargs(overrides))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._filters import Paging, RowQuery, like_match
+from ._filters import Paging, RowSelect, like_match
 from ._types import (
     IMPLICIT_COLUMNS,
     SQL_AFFINITY,
@@ -466,13 +466,13 @@ class Store:
         rows = self._conn.execute(sql, [*params, limit, paging.offset]).fetchall()
         return [self._row_json(meta, r) for r in rows]
 
-    def list_rows(self, meta: TableMeta, query: RowQuery) -> list[dict[str, Any]]:
+    def list_rows(self, meta: TableMeta, query: RowSelect) -> list[dict[str, Any]]:
         """One page (+1 probe row) of a compiled row query."""
         return self.fetch_rows(
             meta, query.where, query.params, query.order_by, query.paging, probe=True
         )
 
-    def count_rows(self, meta: TableMeta, query: RowQuery) -> int:
+    def count_rows(self, meta: TableMeta, query: RowSelect) -> int:
         """The number of rows matching a compiled row query."""
         sql = f"SELECT COUNT(*) FROM {meta.physical}{query.where_sql()}"  # noqa: S608 - compiled from validated, quoted identifiers; values are bound
         return int(self._one(sql, query.params)[0])

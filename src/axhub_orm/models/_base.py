@@ -157,15 +157,6 @@ class ColumnSpec:
         default = "" if self.default is None else f" default {self.default!r}"
         return f"<{type(self).__name__} {self.name} {self.type}{null}{default}>"
 
-    def same_definition(self, other: ColumnSpec) -> bool:
-        """Whether two columns declare the same name, type, nullability and default."""
-        return (self.name, self.type, self.nullable, self.default) == (
-            other.name,
-            other.type,
-            other.nullable,
-            other.default,
-        )
-
     def _validate(self) -> None:
         check_identifier("column", self.name)
         if self.name in RESERVED_COLUMNS:

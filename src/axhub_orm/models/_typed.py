@@ -21,7 +21,7 @@ import enum
 import inspect
 import re
 import types
-from collections.abc import Awaitable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import (
@@ -41,7 +41,7 @@ import attrs
 import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr, TypeAdapter
 
-from .._errors import QueryError, RowValidationError, StateError
+from .._errors import QueryError, RowValidationError
 from ._base import COLUMN_TYPES, RESERVED_COLUMNS, ColumnSpec, check_identifier
 
 __all__ = [
@@ -51,23 +51,20 @@ __all__ = [
     "M",
     "ModelSchema",
     "RowModel",
-    "RowOperation",
     "SchemaPlan",
     "TableModel",
-    "absorb",
-    "attach",
-    "build",
-    "load",
+    "bind_instance",
+    "copy_changes_to_row",
     "model_schema",
     "plan_schema",
     "require_fit",
-    "stage",
     "table_name_of",
     "typed_lookups",
     "typed_order",
+    "update_instance",
+    "validate_row",
 ]
 
-T = TypeVar("T")
 M = TypeVar("M", bound="RowModel")
 
 _SCALARS: tuple[tuple[type, str], ...] = (
@@ -290,52 +287,14 @@ def _way_in_error(model: type[RowModel], exc: pydantic.ValidationError) -> RowVa
 # --- the model base class --------------------------------------------------------------------
 
 
-class RowOperation(Awaitable[T]):
-    """What a typed row verb returns: done already (sync), or to be awaited (async).
-
-    Sync: ``ticket.save()`` has sent its request when it returns; ``.result()`` gives the
-    value. Async: ``await ticket.save()`` sends it and gives the value. The one return type
-    lets ``mypy --strict`` accept both spellings for a model declared once.
-
-    Example::
-
-        sent = ticket.save().result()      # sync client: {"status": "done"}
-        sent = await ticket.save()         # async client: the same dict
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: T | Awaitable[T]) -> None:
-        self._value = value
-
-    def __repr__(self) -> str:
-        pending = inspect.isawaitable(self._value)
-        return f"<RowOperation {'pending: await it' if pending else 'done'}>"
-
-    def __await__(self) -> Generator[Any, None, T]:
-        if inspect.isawaitable(self._value):
-            return self._value.__await__()
-        return self._resolved()
-
-    def _resolved(self) -> Generator[Any, None, T]:
-        return self._value  # type: ignore[return-value]  # a finished sync result
-        yield  # a generator, so that awaiting a finished result works
-
-    def result(self) -> T:
-        """The finished value of a sync operation (an async one must be awaited instead)."""
-        if inspect.isawaitable(self._value):
-            raise StateError("this row is bound to an async table: await it", code="not_sync")
-        return self._value
-
-
 class RowModel(BaseModel):
     """The base of typed rows: declare fields, get validated instances with save/delete.
 
     Field names are Python names; ``Field(alias="class")`` maps a column whose name is not a
     valid Python name. ``id``, ``created_at`` and ``updated_at`` are read-only properties.
-    Declaring a field named like a method (``save``) needs an alias. Instances from a typed
-    query are bound to their table: ``save()``, ``delete()`` and ``refresh()`` return a
-    :class:`RowOperation`, already done in sync code and awaited in async code.
+    An instance is plain data with change tracking; the typed query of its table saves,
+    deletes and refreshes it (``tickets.save(ticket)``, awaited with the async client), so a
+    model declared once has exact return types in both worlds.
 
     Example::
 
@@ -344,9 +303,10 @@ class RowModel(BaseModel):
             title: str
             status: str = "new"
 
-        ticket = table.rows.typed(Ticket).create(title="hello")    # async: await ...
+        tickets = table.rows.typed(Ticket)
+        ticket = tickets.create(title="hello")      # async: await tickets.create(...)
         ticket.status = "done"
-        ticket.save()                                               # async: await ticket.save()
+        tickets.save(ticket)                        # async: await tickets.save(ticket)
     """
 
     model_config = ConfigDict(validate_assignment=True, populate_by_name=True, extra="ignore")
@@ -354,14 +314,13 @@ class RowModel(BaseModel):
     __table_name__: ClassVar[str | None] = None
 
     _axhub_row: Any = PrivateAttr(default=None)
-    _axhub_binding: Any = PrivateAttr(default=None)
     _axhub_snapshot: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)
         except pydantic.ValidationError as exc:
-            # Chained: ``load`` (pydantic runs a custom __init__ on model_validate) reads it.
+            # Chained: ``validate_row`` reads it (pydantic runs a custom __init__ on validate).
             raise _way_in_error(type(self), exc) from exc
 
     @classmethod
@@ -410,27 +369,6 @@ class RowModel(BaseModel):
             return values
         return {k: v for k, v in values.items() if k not in snap or snap[k] != v}
 
-    def _binding(self, verb: str) -> Any:
-        if self._axhub_binding is None:
-            raise StateError(
-                f"cannot {verb}() a {type(self).__name__} that is bound to no table: use "
-                f"table.rows.typed({type(self).__name__}).save(instance)",
-                code="not_bound",
-            )
-        return self._axhub_binding
-
-    def save(self) -> RowOperation[dict[str, Any]]:
-        """Insert (unsaved) or PATCH the changed columns; the value is the body sent."""
-        return RowOperation(self._binding("save").save(self))
-
-    def delete(self) -> RowOperation[None]:
-        """Delete the row (one DELETE)."""
-        return RowOperation(self._binding("delete").delete(self))
-
-    def refresh(self) -> RowOperation[None]:
-        """Reload the row from the server (one GET); clears changes."""
-        return RowOperation(self._binding("refresh").refresh(self))
-
 
 if TYPE_CHECKING:
     # A type-parameter default (PEP 696) is only needed by type checkers; at run time a plain
@@ -446,7 +384,7 @@ else:
 # --- moving values between rows and models ---------------------------------------------------
 
 
-def load(model: type[M], data: Mapping[str, Any], table: str) -> M:
+def validate_row(model: type[M], data: Mapping[str, Any], table: str) -> M:
     """Validate a server row into ``model``; a row that does not fit names table, id, field."""
     try:
         return model.model_validate(dict(data))
@@ -465,26 +403,20 @@ def load(model: type[M], data: Mapping[str, Any], table: str) -> M:
         ) from None
 
 
-def build(model: type[M], values: Mapping[str, Any]) -> M:
-    """A new instance from field or column names; a bad value raises RowValidationError."""
-    return model(**values)
-
-
-def attach(obj: RowModel, row: Any, binding: Any) -> None:
-    """Bind an instance to its row and query, and snapshot its values for change tracking."""
+def bind_instance(obj: RowModel, row: Any) -> None:
+    """Bind an instance to its row and snapshot its values for change tracking."""
     obj._axhub_row = row
-    obj._axhub_binding = binding
     if row is not None:
         obj._axhub_snapshot = {
             name: copy.deepcopy(getattr(obj, name)) for name in type(obj).model_fields
         }
 
 
-def absorb(obj: RowModel, row: Any, binding: Any) -> None:
+def update_instance(obj: RowModel, row: Any) -> None:
     """Take a saved or refreshed row's values into ``obj`` (validated) and re-bind it."""
-    fresh = load(type(obj), row.to_dict(), row.table.name)
+    fresh = validate_row(type(obj), row.to_dict(), row.table.name)
     obj.__dict__.update(fresh.__dict__)
-    attach(obj, row, binding)
+    bind_instance(obj, row)
 
 
 def _wire(obj: RowModel, fields: Iterable[str]) -> dict[str, Any]:
@@ -502,7 +434,7 @@ def _wire(obj: RowModel, fields: Iterable[str]) -> dict[str, Any]:
     return {schema.by_field[name].column: value for name, value in dumped.items()}
 
 
-def stage(obj: RowModel, row: Any) -> None:
+def copy_changes_to_row(obj: RowModel, row: Any) -> None:
     """Write what ``row.save()`` must send into the row, by column name.
 
     A new row gets every field except unset ``None`` ones (so server defaults, such as the

@@ -12,10 +12,11 @@ from .._errors import AxHubError
 from ._helpers import unique_slug
 
 if TYPE_CHECKING:
-    from .._async import AsyncAxHub
-    from .._sync import AxHub
+    from .._async._client import AsyncAxHub
+    from .._sync._client import AxHub
     from ..local import LocalAxHub
-    from ..models import App, AsyncApp
+    from ..models._async.app import AsyncApp
+    from ..models._sync.app import App
 
 __all__ = ["axhub", "axhub_app", "axhub_async", "axhub_async_app", "axhub_local"]
 

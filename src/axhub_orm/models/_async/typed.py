@@ -12,16 +12,15 @@ from .._typed import (
     M,
     RowModel,
     SchemaPlan,
-    absorb,
-    attach,
-    build,
-    load,
+    bind_instance,
+    copy_changes_to_row,
     model_schema,
     plan_schema,
-    stage,
     table_name_of,
     typed_lookups,
     typed_order,
+    update_instance,
+    validate_row,
 )
 from .query import AsyncRowQuery
 from .row import AsyncRow
@@ -45,7 +44,7 @@ class AsyncTypedRowQuery(Generic[M]):
         tickets = table.rows.typed(Ticket)
         ticket = await tickets.filter(priority__gte=3).order_by("-created_at").first()
         ticket.status = "done"
-        await tickets.save(ticket)              # or: await ticket.save()
+        await tickets.save(ticket)
     """
 
     DoesNotExist = DoesNotExist
@@ -112,8 +111,8 @@ class AsyncTypedRowQuery(Generic[M]):
 
     # -- reading -----------------------------------------------------------------------------
     def _bind(self, row: AsyncRow) -> M:
-        obj = load(self._model, row.to_dict(), self._table.name)
-        attach(obj, row, self)
+        obj = validate_row(self._model, row.to_dict(), self._table.name)
+        bind_instance(obj, row)
         return obj
 
     async def pages(self) -> AsyncIterator[tuple[int, list[M]]]:
@@ -149,8 +148,8 @@ class AsyncTypedRowQuery(Generic[M]):
     # -- writing -----------------------------------------------------------------------------
     def new(self, **values: Any) -> M:
         """A new, unsaved instance bound to this table; ``save()`` inserts it."""
-        obj = build(self._model, values)
-        attach(obj, None, self)
+        obj = self._model(**values)
+        bind_instance(obj, None)
         return obj
 
     async def create(self, **values: Any) -> M:
@@ -180,9 +179,9 @@ class AsyncTypedRowQuery(Generic[M]):
     async def save(self, obj: M) -> dict[str, Any]:
         """Insert a new instance (one POST) or PATCH its changed columns; returns the body sent."""
         row = self._row_of(obj, "save")
-        stage(obj, row)
+        copy_changes_to_row(obj, row)
         sent = await row.save()
-        absorb(obj, row, self)
+        update_instance(obj, row)
         return sent
 
     async def delete(self, obj: M) -> None:
@@ -193,7 +192,7 @@ class AsyncTypedRowQuery(Generic[M]):
         """Reload the instance from the server (one GET); clears its changes."""
         row = self._row_of(obj, "refresh")
         await row.refresh()
-        absorb(obj, row, self)
+        update_instance(obj, row)
 
 
 async def sync_model(

@@ -13,16 +13,15 @@ from .._typed import (
     M,
     RowModel,
     SchemaPlan,
-    absorb,
-    attach,
-    build,
-    load,
+    bind_instance,
+    copy_changes_to_row,
     model_schema,
     plan_schema,
-    stage,
     table_name_of,
     typed_lookups,
     typed_order,
+    update_instance,
+    validate_row,
 )
 from .query import RowQuery
 from .row import Row
@@ -46,7 +45,7 @@ class TypedRowQuery(Generic[M]):
         tickets = table.rows.typed(Ticket)
         ticket = tickets.filter(priority__gte=3).order_by("-created_at").first()
         ticket.status = "done"
-        tickets.save(ticket)              # or: ticket.save()
+        tickets.save(ticket)
     """
 
     DoesNotExist = DoesNotExist
@@ -113,8 +112,8 @@ class TypedRowQuery(Generic[M]):
 
     # -- reading -----------------------------------------------------------------------------
     def _bind(self, row: Row) -> M:
-        obj = load(self._model, row.to_dict(), self._table.name)
-        attach(obj, row, self)
+        obj = validate_row(self._model, row.to_dict(), self._table.name)
+        bind_instance(obj, row)
         return obj
 
     def pages(self) -> Iterator[tuple[int, list[M]]]:
@@ -150,8 +149,8 @@ class TypedRowQuery(Generic[M]):
     # -- writing -----------------------------------------------------------------------------
     def new(self, **values: Any) -> M:
         """A new, unsaved instance bound to this table; ``save()`` inserts it."""
-        obj = build(self._model, values)
-        attach(obj, None, self)
+        obj = self._model(**values)
+        bind_instance(obj, None)
         return obj
 
     def create(self, **values: Any) -> M:
@@ -181,9 +180,9 @@ class TypedRowQuery(Generic[M]):
     def save(self, obj: M) -> dict[str, Any]:
         """Insert a new instance (one POST) or PATCH its changed columns; returns the body sent."""
         row = self._row_of(obj, "save")
-        stage(obj, row)
+        copy_changes_to_row(obj, row)
         sent = row.save()
-        absorb(obj, row, self)
+        update_instance(obj, row)
         return sent
 
     def delete(self, obj: M) -> None:
@@ -194,7 +193,7 @@ class TypedRowQuery(Generic[M]):
         """Reload the instance from the server (one GET); clears its changes."""
         row = self._row_of(obj, "refresh")
         row.refresh()
-        absorb(obj, row, self)
+        update_instance(obj, row)
 
 
 def sync_model(

@@ -1,6 +1,6 @@
 """The seed's destructive flow, sans-IO parts: names, step results, the step recorder.
 
-The flow itself is written once in ``_async/_flow.py`` (its sync twin is generated); the
+The flow itself is written once in ``demo/_async/flow.py`` (its sync twin is generated); the
 ``axhub-orm demo`` command and the recorded tests run it.
 """
 
@@ -14,9 +14,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from ._errors import AxHubError, NotFoundError
-from ._resolve import resolve_path
-from .models import Column
+from .._errors import AxHubError, NotFoundError
+from .._resolve import resolve_path
+from ..models._sync.table import Column
 
 __all__ = [
     "COLUMNS",

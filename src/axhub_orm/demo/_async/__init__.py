@@ -1,0 +1,1 @@
+"""The demo flow, hand-written async; ``demo/_sync`` is generated from it."""
