@@ -18,23 +18,26 @@ from __future__ import annotations
 from ._app import EmulatorApp
 from ._cli import serve
 from ._server import LocalAxHub, LocalUser
-from ._store import Store
+from ._sqlite import SQLiteStore
+from ._store import Store, open_store
 from ._transport import SyncASGITransport
 
 __all__ = [
     "EmulatorApp",
     "LocalAxHub",
     "LocalUser",
+    "SQLiteStore",
     "Store",
     "SyncASGITransport",
     "create_app",
+    "open_store",
     "serve",
 ]
 
 
 def create_app(db: str | None = None, *, rate_limit: float | None = None) -> EmulatorApp:
-    """Build the emulator's ASGI app over a new :class:`Store` (``db=None``: in memory).
+    """Build the emulator's ASGI app over a new SQLite store (``db=None``: in memory).
 
     Close it with ``app.store.close()`` when done.
     """
-    return EmulatorApp(Store(db), rate_limit=rate_limit)
+    return EmulatorApp(open_store(db), rate_limit=rate_limit)

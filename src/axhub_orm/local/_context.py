@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ApiError, field_error
-from ._filters import Paging, parse_paging
-from ._store import Store
+from ._filters import parse_paging
+from ._store import Paging, Store
 
 __all__ = [
     "Ctx",

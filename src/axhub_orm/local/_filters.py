@@ -1,69 +1,33 @@
-"""Compile the row-list query grammar (§9.1) to SQL fragments with bound values.
+"""Compile the row-list query grammar (§9.1) to the store's neutral form.
 
-Only names found in the table's column map reach SQL text, and they are quoted by
-:func:`quote_ident`; every value is a bound parameter.
+The output is a :class:`~._store.RowSelection`: conditions naming a column of the table, an
+operator and a value already parsed to the column's stored form, sort keys and a page. No SQL
+is written here; the store compiles the selection.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from ._errors import ApiError, field_error
-from ._types import ORDERABLE_TYPES, ColumnDef, parse_literal, quote_ident
+from ._store import DEFAULT_PER_PAGE, MAX_PER_PAGE, Condition, Paging, RowSelection, SortKey
+from ._types import ORDERABLE_TYPES, ColumnDef, parse_literal
 
 __all__ = [
-    "Paging",
-    "RowSelect",
-    "compile_row_select",
+    "compile_row_selection",
     "compile_select",
     "like_match",
     "parse_paging",
 ]
 
 RESERVED_PARAMS = frozenset({"sort", "_select", "page", "per_page"})
-_OPS = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-_ALL_OPS = frozenset(_OPS) | {"like", "in"}
+_COMPARISONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte"})
+_ALL_OPS = _COMPARISONS | {"like", "in"}
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _MAX_IN = 1000
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
 MAX_PAGE = 10**9
-
-
-@dataclass(frozen=True)
-class Paging:
-    """A validated page request: 1-based ``page`` and the ``per_page`` actually used."""
-
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-
-    @property
-    def offset(self) -> int:
-        """The row offset of the first row of the page."""
-        return (self.page - 1) * self.per_page
-
-
-@dataclass
-class RowSelect:
-    """A compiled row SELECT: WHERE fragments and values, ORDER BY text, projection, paging.
-
-    Not the client's :class:`~axhub_orm.RowQuery`: this is the emulator's parsed request.
-    """
-
-    where: list[str] = field(default_factory=list)
-    params: list[Any] = field(default_factory=list)
-    filter_count: int = 0
-    order_by: str = '"_rowid" ASC'
-    select: tuple[str, ...] | None = None
-    paging: Paging = field(default_factory=Paging)
-
-    def where_sql(self) -> str:
-        """The ``WHERE …`` clause (empty when there is no condition)."""
-        return f" WHERE {' AND '.join(self.where)}" if self.where else ""
 
 
 def _single(pairs: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -101,12 +65,8 @@ def _column(columns: Mapping[str, ColumnDef], name: str) -> ColumnDef:
     return column
 
 
-def _compared(column: ColumnDef, operand: str) -> str:
-    """The SQL operand of a comparison: jsonb values compare by their numeric-aware key."""
-    return f"ax_jsonb_key({operand})" if column.type == "jsonb" else operand
-
-
-def _compile_filter(column: ColumnDef, raw: str, query: RowSelect) -> None:
+def compile_filter(column: ColumnDef, raw: str) -> Condition:
+    """One ``op.value`` filter on ``column`` as a :class:`Condition`."""
     op, dot, text = raw.partition(".")
     if not dot or op not in _ALL_OPS:
         raise field_error(
@@ -114,42 +74,35 @@ def _compile_filter(column: ColumnDef, raw: str, query: RowSelect) -> None:
             column.name,
             "a filter must be op.value with op one of eq ne gt gte lt lte like in",
         )
-    ident = quote_ident(column.name)
     if op in ("eq", "ne") and text == "null":
-        query.where.append(f"{ident} IS {'NOT ' if op == 'ne' else ''}NULL")
-    elif op in _OPS:
+        return Condition(column.name, column.type, "null" if op == "eq" else "not_null")
+    if op in _COMPARISONS:
         if op not in ("eq", "ne") and column.type not in ORDERABLE_TYPES:
             raise field_error("invalid_value", column.name, f"{op} does not apply to jsonb")
-        query.where.append(f"{_compared(column, ident)} {_OPS[op]} {_compared(column, '?')}")
-        query.params.append(parse_literal(column.type, text, column.name))
-    elif op == "like":
+        return Condition(
+            column.name, column.type, op, parse_literal(column.type, text, column.name)
+        )
+    if op == "like":
         if column.type != "text":
             raise field_error("invalid_value", column.name, "like applies to text columns only")
         _like_program(parse_literal("text", text, column.name), column.name)
-        query.where.append(f"ax_like({ident}, ?)")
-        query.params.append(text)
-    else:
-        items = text.split(",")
-        if len(items) > _MAX_IN:
-            raise field_error("invalid_value", column.name, f"in takes at most {_MAX_IN} values")
-        values = [parse_literal(column.type, item, column.name) for item in items]
-        marks = ", ".join(_compared(column, "?") for _ in values)
-        query.where.append(f"{_compared(column, ident)} IN ({marks})")
-        query.params.extend(values)
-    query.filter_count += 1
+        return Condition(column.name, column.type, "like", text)
+    items = text.split(",")
+    if len(items) > _MAX_IN:
+        raise field_error("invalid_value", column.name, f"in takes at most {_MAX_IN} values")
+    values = tuple(parse_literal(column.type, item, column.name) for item in items)
+    return Condition(column.name, column.type, "in", values)
 
 
-def _compile_sort(columns: Mapping[str, ColumnDef], text: str) -> str:
-    parts: list[str] = []
+def _compile_sort(columns: Mapping[str, ColumnDef], text: str) -> tuple[SortKey, ...]:
+    keys: list[SortKey] = []
     for item in text.split(","):
         descending = item.startswith("-")
         column = _column(columns, item[1:] if descending else item)
         if column.type not in ORDERABLE_TYPES:
             raise field_error("invalid_value", column.name, "cannot sort by a jsonb column")
-        direction = "DESC NULLS FIRST" if descending else "ASC NULLS LAST"
-        parts.append(f"{quote_ident(column.name)} {direction}")
-    parts.append('"_rowid" ASC')
-    return ", ".join(parts)
+        keys.append(SortKey(column.name, descending))
+    return tuple(keys)
 
 
 def compile_select(columns: Mapping[str, ColumnDef], text: str) -> tuple[str, ...]:
@@ -162,24 +115,25 @@ def compile_select(columns: Mapping[str, ColumnDef], text: str) -> tuple[str, ..
     return tuple(names)
 
 
-def compile_row_select(
+def compile_row_selection(
     pairs: Sequence[tuple[str, str]], columns: Mapping[str, ColumnDef]
-) -> RowSelect:
+) -> RowSelection:
     """Compile the query pairs of a row list or count against the table's ``columns``.
 
     ``columns`` maps every column name (implicit ones included) to its definition.
     """
-    query = RowSelect(paging=parse_paging(pairs))
+    selection = RowSelection(paging=parse_paging(pairs))
     sort = _single(pairs, "sort")
     if sort is not None:
-        query.order_by = _compile_sort(columns, sort)
+        selection.sort = _compile_sort(columns, sort)
     select = _single(pairs, "_select")
     if select is not None:
-        query.select = compile_select(columns, select)
+        selection.select = compile_select(columns, select)
     for key, value in pairs:
         if key not in RESERVED_PARAMS:
-            _compile_filter(_column(columns, key), value, query)
-    return query
+            selection.conditions.append(compile_filter(_column(columns, key), value))
+    selection.filter_count = len(selection.conditions)
+    return selection
 
 
 # --- LIKE matching ---------------------------------------------------------------------

@@ -18,15 +18,14 @@ from ._context import (
     unknown_fields,
 )
 from ._errors import ApiError, field_error
-from ._filters import Paging, RowSelect, compile_row_select, compile_select
+from ._filters import compile_row_selection, compile_select
 from ._handlers_apps import app_for
-from ._store import TableMeta
+from ._store import Condition, RowSelection, TableMeta
 from ._types import (
     COLUMN_TYPES,
     IMPLICIT_NAMES,
     ColumnDef,
     parse_literal,
-    quote_ident,
     to_db,
     utc_now,
 )
@@ -283,9 +282,9 @@ def revoke_grant(ctx: Ctx) -> Reply:
 def browse_rows(ctx: Ctx) -> Reply:
     """``GET /api/v1/apps/{appID}/tables/{tableName}/rows``: admin view, no owner scoping."""
     meta = _table(ctx, _app(ctx)["id"])
-    query = compile_row_select(ctx.query, meta.column_map())
-    rows = _project(ctx.store.list_rows(meta, query), query.select)
-    envelope = page_envelope(rows, query.paging)
+    selection = compile_row_selection(ctx.query, meta.column_map())
+    rows = _project(ctx.store.list_rows(meta, selection), selection.select)
+    envelope = page_envelope(rows, selection.paging)
     return Reply(
         200,
         {
@@ -311,19 +310,25 @@ def _owner_value(ctx: Ctx, meta: TableMeta) -> Any:
     return None if column is None else to_db(column.type, ctx.user_id, column.name)
 
 
-def _scoped_query(ctx: Ctx, meta: TableMeta) -> RowSelect:
-    query = compile_row_select(ctx.query, meta.column_map())
-    owner = _owner_value(ctx, meta)
-    if owner is None and query.filter_count == 0:
+def _owner_scope(ctx: Ctx, meta: TableMeta) -> list[Condition]:
+    """The condition restricting rows to the caller's own (none without an owner column)."""
+    column = meta.declared(meta.owner_column or "")
+    if column is None:
+        return []
+    return [Condition(column.name, column.type, "eq", _owner_value(ctx, meta))]
+
+
+def _scoped_selection(ctx: Ctx, meta: TableMeta) -> RowSelection:
+    selection = compile_row_selection(ctx.query, meta.column_map())
+    scope = _owner_scope(ctx, meta)
+    if not scope and selection.filter_count == 0:
         raise ApiError(
             "required",
             "at least one WHERE filter is required on a table without an owner column",
             fields=[{"name": "where", "code": "required"}],
         )
-    if owner is not None and meta.owner_column is not None:
-        query.where.insert(0, f"{quote_ident(meta.owner_column)} = ?")
-        query.params.insert(0, owner)
-    return query
+    selection.conditions[:0] = scope
+    return selection
 
 
 def _project(rows: list[dict[str, Any]], select: tuple[str, ...] | None) -> list[dict[str, Any]]:
@@ -335,30 +340,26 @@ def _project(rows: list[dict[str, Any]], select: tuple[str, ...] | None) -> list
 def list_rows(ctx: Ctx) -> Reply:
     """``GET /data/{tenantSlug}/{appSlug}/{table}``: ``{items, page, per_page, has_more}``."""
     meta = _data_table(ctx)
-    query = _scoped_query(ctx, meta)
-    rows = _project(ctx.store.list_rows(meta, query), query.select)
-    return Reply(200, page_envelope(rows, query.paging))
+    selection = _scoped_selection(ctx, meta)
+    rows = _project(ctx.store.list_rows(meta, selection), selection.select)
+    return Reply(200, page_envelope(rows, selection.paging))
 
 
 def count_rows(ctx: Ctx) -> Reply:
     """``GET /data/…/{table}/_count``: ``{count}`` with the same filters and scoping."""
     meta = _data_table(ctx)
-    return Reply(200, {"count": ctx.store.count_rows(meta, _scoped_query(ctx, meta))})
+    return Reply(200, {"count": ctx.store.count_rows(meta, _scoped_selection(ctx, meta))})
 
 
 def _find_row(ctx: Ctx, meta: TableMeta) -> dict[str, Any]:
     row_id = ctx.params["id"]
     if not is_uuid(row_id):
         raise ApiError("not_found", "no such row")
-    where, params = ["id = ?"], [row_id.lower()]
-    owner = _owner_value(ctx, meta)
-    if owner is not None and meta.owner_column is not None:
-        where.append(f"{quote_ident(meta.owner_column)} = ?")
-        params.append(owner)
-    rows = ctx.store.fetch_rows(meta, where, params, "_rowid", Paging(1, 1))
-    if not rows:
+    conditions = [Condition("id", "uuid", "eq", row_id.lower()), *_owner_scope(ctx, meta)]
+    row = ctx.store.find_row(meta, conditions)
+    if row is None:
         raise ApiError("not_found", "no such row")
-    return rows[0]
+    return row
 
 
 def _convert(meta: TableMeta, body: Mapping[str, Any], *, patch: bool) -> dict[str, Any]:

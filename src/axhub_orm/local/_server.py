@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._app import EmulatorApp
-from ._store import Identity, Store
+from ._store import Identity, Store, open_store
 
 if TYPE_CHECKING:
     import uvicorn
@@ -107,7 +107,7 @@ class LocalAxHub:
             raise RuntimeError("LocalAxHub is already running")
         import uvicorn  # the optional "local" extra
 
-        self._store = Store(self.db)
+        self._store = open_store(self.db)
         self._identity = self._store.identity
         self._app = EmulatorApp(self._store, rate_limit=self.rate_limit)
         try:

@@ -1,6 +1,7 @@
-"""The eight column types: validation and conversion between JSON, query text and SQLite.
+"""The eight column types: validation and conversion between JSON, query text and stored form.
 
-Storage formats (one per type, so comparisons in SQL follow the type's order):
+Stored forms (one per type, so comparisons follow the type's order; a store adapts them to
+its engine — the SQLite store keeps them as they are):
 
 =============  ==============  ==================================================
 type           SQLite          stored value
@@ -33,14 +34,12 @@ __all__ = [
     "IMPLICIT_COLUMNS",
     "IMPLICIT_NAMES",
     "ORDERABLE_TYPES",
-    "SQL_AFFINITY",
     "ColumnDef",
     "canonical_json",
     "check_text",
     "format_timestamp",
     "from_db",
     "parse_literal",
-    "quote_ident",
     "to_db",
     "utc_now",
 ]
@@ -55,17 +54,6 @@ COLUMN_TYPES: tuple[str, ...] = (
     "uuid",
     "jsonb",
 )
-
-SQL_AFFINITY: Mapping[str, str] = {
-    "text": "TEXT",
-    "int": "INTEGER",
-    "bigint": "INTEGER",
-    "float": "REAL",
-    "bool": "INTEGER",
-    "timestamptz": "TEXT",
-    "uuid": "TEXT",
-    "jsonb": "TEXT",
-}
 
 #: Types that accept ``gt gte lt lte`` and sorting (everything but jsonb).
 ORDERABLE_TYPES: frozenset[str] = frozenset(COLUMN_TYPES) - {"jsonb"}
@@ -265,9 +253,6 @@ def _reject_constant(token: str) -> Any:
     raise ValueError(f"{token} is not JSON")
 
 
-_IDENT = re.compile(r"[a-z_][a-z0-9_]{0,63}")
-
-
 class ColumnDef:
     """A column of an app table: name, type, nullability and default literal."""
 
@@ -299,13 +284,3 @@ IMPLICIT_COLUMNS: tuple[ColumnDef, ...] = (
     ColumnDef("updated_at", "timestamptz", False),
 )
 IMPLICIT_NAMES: frozenset[str] = frozenset(c.name for c in IMPLICIT_COLUMNS)
-
-
-def quote_ident(name: str) -> str:
-    """Double-quote an identifier that was already validated; refuse anything else.
-
-    This is the last line of defence: only ``[a-z_][a-z0-9_]*`` names ever reach SQL text.
-    """
-    if not _IDENT.fullmatch(name):
-        raise ValueError("refusing to quote an unvalidated identifier")
-    return f'"{name}"'
