@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -134,7 +134,7 @@ def prepare(
             code="unknown_operation",
         )
     given = path_params or {}
-    literals, names = _template(route.path)
+    _, names, literals = route.template
     if len(given) != len(names) or any(given.get(n) in (None, "") for n in names):
         _refuse_path_params(route, given, names)
     parts = [literals[0]]
@@ -163,13 +163,6 @@ def _refuse_path_params(route: Route, given: Mapping[str, object], names: tuple[
 def _segment(value: str) -> str:
     """Percent-encode one path value whole (``/`` too); slugs and names repeat, so cached."""
     return quote(value, safe="")
-
-
-@cache
-def _template(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Split a path template once: the literal pieces, and the parameter names between them."""
-    pieces = re.split(r"\{([A-Za-z0-9_]+)\}", path)
-    return tuple(pieces[0::2]), tuple(pieces[1::2])
 
 
 def _stringify(value: object) -> str:

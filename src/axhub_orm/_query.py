@@ -41,22 +41,18 @@ from __future__ import annotations
 import builtins
 import difflib
 import json
-import math
 import operator
-import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timezone
 from typing import SupportsIndex
 from urllib.parse import urlencode
-from uuid import UUID
 
 import attrs
 
 from ._errors import QueryError
 from ._pages import MAX_PER_PAGE, PagePlan, PageRequest, best_per_page, check_per_page
+from ._wire import IMPLICIT_COLUMNS, is_identifier, to_text
 
 __all__ = [
-    "IMPLICIT_COLUMNS",
     "LIKE_MAX_PERCENT",
     "LOOKUPS",
     "MAX_PER_PAGE",
@@ -64,7 +60,6 @@ __all__ = [
     "PagePlan",
     "PageRequest",
     "QuerySpec",
-    "encode_value",
     "escape_like",
     "explain",
     "format_query_string",
@@ -73,9 +68,6 @@ __all__ = [
 
 LIKE_MAX_PERCENT = 4
 """The most unescaped ``%`` wildcards a raw ``__like`` pattern may hold."""
-
-IMPLICIT_COLUMNS = frozenset({"id", "created_at", "updated_at"})
-"""Columns every table has without declaring them."""
 
 LOOKUPS = (
     "eq",
@@ -98,7 +90,6 @@ _COMPARISONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte"})
 _PATTERNS = {"contains": "%{}%", "startswith": "{}%", "endswith": "%{}"}
 _LOGICAL = frozenset({"or", "not", "and", "any", "all", "exclude"})
 _PARAM_NAMES = frozenset({"sort", "page", "per_page"})
-_COLUMN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _CASELESS = "matching is case-sensitive; there is no case-insensitive lookup"
 _LOOKUP_HINTS = {
     "exact": "use col=value",
@@ -131,69 +122,7 @@ class Condition:
         return (self.column, f"{self.op}.{self.wire_value}")
 
 
-# --- value encoding ------------------------------------------------------------------------
-
-
-def encode_value(value: object, *, where: str = "value") -> str:
-    """Encode one Python value as wire text (wire-contract §9.1 "value encoding").
-
-    ``where`` names the lookup in error messages. Example::
-
-        >>> encode_value(True), encode_value(3), encode_value({"b": 1, "a": [1, 2]})
-        ('true', '3', '{"a":[1,2],"b":1}')
-    """
-    if isinstance(value, bool):  # before int: bool is an int
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return int.__repr__(value)  # IntEnum members encode as their number
-    if isinstance(value, float):
-        return _encode_float(value, where)
-    if isinstance(value, str):
-        return str.__str__(value)  # (str, Enum) members encode as their value
-    if isinstance(value, datetime):  # before date: datetime is a date
-        return _encode_datetime(value, where)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, (dict, list)):
-        return _encode_json(value, where)
-    raise _refuse("invalid_value", f"{where}: cannot send a {type(value).__name__}; {_TYPES_FIX}")
-
-
-_TYPES_FIX = (
-    "pass a str, int, float, bool, timezone-aware datetime, date, UUID, "
-    "or a dict/list for JSON (convert tuples and sets to a list)"
-)
-
-
-def _encode_float(value: float, where: str) -> str:
-    if not math.isfinite(value):
-        raise _refuse("invalid_value", f"{where}: {value!r} cannot be sent; pass a finite number")
-    return float.__repr__(value)
-
-
-def _encode_datetime(value: datetime, where: str) -> str:
-    if value.utcoffset() is None:
-        raise _refuse(
-            "invalid_value",
-            f"{where}: naive datetime {value.isoformat()} is ambiguous; make it timezone-aware, "
-            "e.g. value.replace(tzinfo=timezone.utc)",
-        )
-    try:
-        utc = value.astimezone(timezone.utc)
-    except OverflowError:
-        raise _refuse("invalid_value", f"{where}: {value!r} is out of range in UTC") from None
-    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def _encode_json(value: dict[object, object] | list[object], where: str) -> str:
-    try:
-        return json.dumps(value, separators=(",", ":"), sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise _refuse(
-            "invalid_value", f"{where}: not JSON-serializable ({exc}); pass only JSON types"
-        ) from None
+# --- like patterns --------------------------------------------------------------------------
 
 
 def escape_like(text: str) -> str:
@@ -254,7 +183,7 @@ def _scalar(where: str, lookup: str, value: object) -> str:
             "invalid_value",
             f"{where}: JSON values can only be compared with eq, ne or in; use an equality lookup",
         )
-    return _not_null_text(where, encode_value(value, where=where))
+    return _not_null_text(where, to_text(value, where=where, error=QueryError))
 
 
 def _not_null_text(where: str, text: str) -> str:
@@ -291,7 +220,7 @@ def _in_item(where: str, item: object) -> str:
             "invalid_value",
             f"{where}: None cannot be in an IN list; query {column}__isnull=True separately",
         )
-    text = _not_null_text(where, encode_value(item, where=where))
+    text = _not_null_text(where, to_text(item, where=where, error=QueryError))
     if "," in text:
         raise _refuse(
             "invalid_value",
@@ -405,7 +334,7 @@ def _check_column(name: object, known: frozenset[str] | None) -> str:
             f"{name}: related-field and JSON-path lookups are not supported; use a column "
             "of this table",
         )
-    if not _COLUMN.fullmatch(name):
+    if not is_identifier(name):
         raise _refuse(
             "unknown_column",
             f"{name!r} is not a column name; column names match ^[a-z][a-z0-9_]{{0,62}}$",

@@ -38,10 +38,7 @@ class _Template:
 def _compile_templates() -> list[_Template]:
     templates = []
     for route in ROUTES.values():
-        parts = tuple(
-            None if s.startswith("{") and s.endswith("}") else s for s in route.path.split("/")[1:]
-        )
-        templates.append(_Template(route, parts))
+        templates.append(_Template(route, route.template.segments))
     # literal segments win over parameters, left to right (``tables/column-types`` before
     # ``tables/{tableName}``)
     return sorted(templates, key=lambda t: t.specificity, reverse=True)

@@ -5,12 +5,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
-__all__ = ["ROUTES", "Route"]
+__all__ = ["ROUTES", "PathTemplate", "Route", "parse_path"]
 
-_PARAM = re.compile(r"\{([A-Za-z0-9_]+)\}")
+
+class PathTemplate(NamedTuple):
+    """A route path parsed once, for both directions (building a path, matching one).
+
+    ``segments`` are the segments of the path after the leading ``/`` (``None`` where a
+    parameter goes); ``names`` the parameters in order; ``literals`` the text around them,
+    so a path is ``literals[0] + value0 + literals[1] + ...``.
+    """
+
+    segments: tuple[str | None, ...]
+    names: tuple[str, ...]
+    literals: tuple[str, ...]
+
+
+@cache
+def parse_path(path: str) -> PathTemplate:
+    """Parse a path template such as ``/api/v1/apps/{appID}`` (each parameter a whole segment)."""
+    segments: list[str | None] = []
+    names: list[str] = []
+    literals: list[str] = []
+    text = ""
+    for segment in path.split("/")[1:]:
+        if segment.startswith("{") and segment.endswith("}"):
+            segments.append(None)
+            names.append(segment[1:-1])
+            literals.append(text + "/")
+            text = ""
+        else:
+            segments.append(segment)
+            text += "/" + segment
+    return PathTemplate(tuple(segments), tuple(names), (*literals, text))
 
 
 class Route(NamedTuple):
@@ -22,9 +53,14 @@ class Route(NamedTuple):
     tag: str
 
     @property
+    def template(self) -> PathTemplate:
+        """:attr:`path` parsed (once per path)."""
+        return parse_path(self.path)
+
+    @property
     def path_params(self) -> tuple[str, ...]:
         """The names of the ``{placeholders}`` in :attr:`path`, in order."""
-        return tuple(_PARAM.findall(self.path))
+        return self.template.names
 
     @property
     def snake_name(self) -> str:

@@ -23,11 +23,11 @@ from axhub_orm._query import (
     PagePlan,
     PageRequest,
     QuerySpec,
-    encode_value,
     escape_like,
     explain,
     format_query_string,
 )
+from axhub_orm._wire import to_text
 
 Q = QuerySpec()
 KST = timezone(timedelta(hours=9))
@@ -151,14 +151,14 @@ def test_known_column_with_double_underscore_is_addressable() -> None:
         ([{"z": 1, "y": "é"}], '[{"y":"\\u00e9","z":1}]'),
     ],
 )
-def test_encode_value(value: object, expected: str) -> None:
+def test_query_text_of_each_type(value: object, expected: str) -> None:
     """Each supported type has one wire spelling (wire-contract §9.1)."""
-    assert encode_value(value) == expected
+    assert to_text(value) == expected
 
 
 def test_encoded_values_are_plain_str() -> None:
     """Enum members are encoded as plain strings, not as their subclass."""
-    assert type(encode_value(Color.RED)) is str
+    assert type(to_text(Color.RED)) is str
 
 
 # --- refusals ------------------------------------------------------------------------------

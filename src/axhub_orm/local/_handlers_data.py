@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from .._wire import is_identifier
 from ._context import (
     Ctx,
     Handler,
@@ -32,7 +32,6 @@ from ._types import (
 
 __all__ = ["HANDLERS"]
 
-IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
 MAX_COLUMNS = 200
 _TABLE_FIELDS = frozenset({"table_name", "columns", "owner_column", "description"})
 _COLUMN_FIELDS = frozenset({"name", "type", "nullable", "default"})
@@ -41,7 +40,7 @@ _ACTIONS = ("read", "write")
 
 
 def _identifier(name: Any, field: str) -> str:
-    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+    if not is_identifier(name):
         raise field_error("invalid_format", field, f"{field} must match ^[a-z][a-z0-9_]{{0,62}}$")
     return name
 
@@ -169,7 +168,7 @@ def check_table_availability(ctx: Ctx) -> Reply:
     name = ctx.query_value("table_name")
     if name is None:
         raise field_error("required", "table_name", "table_name is required")
-    if not IDENTIFIER.fullmatch(name):
+    if not is_identifier(name):
         reason = "invalid"
     else:
         reason = "taken" if ctx.store.table(app["id"], name) else ""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import enum
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from functools import cache
@@ -20,6 +19,7 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from .._errors import StateError, ValidationError
 from .._time import parse_rfc3339
+from .._wire import IMPLICIT_COLUMNS, is_identifier
 
 __all__ = [
     "COLUMN_TYPES",
@@ -33,14 +33,11 @@ __all__ = [
     "converter",
     "format_dirty",
     "parse_timestamp",
-    "to_wire",
 ]
 
 COLUMN_TYPES: Final = ("text", "int", "bigint", "float", "bool", "timestamptz", "uuid", "jsonb")
 """The eight column types of the AX Hub data API."""
 
-IDENTIFIER: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-RESERVED_COLUMNS: Final = frozenset({"id", "created_at", "updated_at"})
 
 T = TypeVar("T")
 
@@ -59,13 +56,6 @@ def parse_timestamp(value: Any) -> datetime | None:
         return value
     parsed = parse_rfc3339(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def to_wire(value: Any) -> Any:
-    """Convert a Python attribute value to JSON for a request body."""
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    return value
 
 
 def format_dirty(names: Iterable[str]) -> str:
@@ -129,7 +119,7 @@ class Tracked:
 
 def check_identifier(kind: str, name: object) -> str:
     """Refuse a table or column name the backend would refuse (wire-contract §13.12)."""
-    if not isinstance(name, str) or not IDENTIFIER.match(name):
+    if not is_identifier(name):
         raise ValidationError(
             f"invalid {kind} name {name!r}: use 1-63 lowercase letters, digits and underscores, "
             "starting with a letter",
@@ -159,7 +149,7 @@ class ColumnSpec:
 
     def _validate(self) -> None:
         check_identifier("column", self.name)
-        if self.name in RESERVED_COLUMNS:
+        if self.name in IMPLICIT_COLUMNS:
             raise ValidationError(
                 f"column {self.name!r} is implicit on every table; do not declare it",
                 code="not_allowed",

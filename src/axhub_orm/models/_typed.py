@@ -22,7 +22,7 @@ import inspect
 import re
 import types
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import (
     TYPE_CHECKING,
@@ -42,7 +42,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr, TypeAdapter
 
 from .._errors import QueryError, RowValidationError
-from ._base import COLUMN_TYPES, RESERVED_COLUMNS, ColumnSpec, check_identifier
+from .._wire import IMPLICIT_COLUMNS, to_json
+from ._base import COLUMN_TYPES, ColumnSpec, check_identifier
 
 __all__ = [
     "ColumnConflict",
@@ -200,7 +201,7 @@ def _filter_error(where: str, column: FieldColumn, value: object, why: str) -> Q
 def _field_column(name: str, field: Any) -> FieldColumn:
     column = field.alias or name
     check_identifier("column", column)
-    if column in RESERVED_COLUMNS:
+    if column in IMPLICIT_COLUMNS:
         raise TypeError(f"field {name!r}: {column!r} is implicit on every row; do not declare it")
     ctype, nullable = _column_type(name, field.annotation, field.metadata)
     annotation = field.annotation
@@ -330,7 +331,7 @@ class RowModel(BaseModel):
             model_schema(cls)  # refuse unmappable fields when the class is declared
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in RESERVED_COLUMNS:
+        if name in IMPLICIT_COLUMNS:
             raise AttributeError(f"{name!r} is read-only: the server sets it")
         try:
             super().__setattr__(name, value)
@@ -420,18 +421,21 @@ def update_instance(obj: RowModel, row: Any) -> None:
 
 
 def _wire(obj: RowModel, fields: Iterable[str]) -> dict[str, Any]:
+    """The fields' values by column name, as the row body sends them.
+
+    pydantic dumps the values; scalars with one wire spelling (datetime, date, UUID) are
+    encoded by the one encoder, so typed and plain rows send the same text (and a naive
+    datetime is refused naming the field).
+    """
     schema = model_schema(type(obj))
-    for name in fields:
-        value = getattr(obj, name)
-        if isinstance(value, datetime) and value.utcoffset() is None:
-            raise RowValidationError(
-                f"{type(obj).__name__}: field {name!r}: naive datetime {value.isoformat()}; "
-                "make it timezone-aware (e.g. tzinfo=timezone.utc)",
-                code="invalid_value",
-                fields=[{"name": name, "code": "naive_datetime"}],
-            )
-    dumped = obj.model_dump(mode="json", include=set(fields))
-    return {schema.by_field[name].column: value for name, value in dumped.items()}
+    out: dict[str, Any] = {}
+    for name, value in obj.model_dump(mode="json", include=set(fields)).items():
+        raw = getattr(obj, name)
+        if isinstance(raw, (date, UUID)):
+            where = f"{type(obj).__name__}: field {name!r}"
+            value = to_json(raw, where=where, error=RowValidationError, field=name)
+        out[schema.by_field[name].column] = value
+    return out
 
 
 def copy_changes_to_row(obj: RowModel, row: Any) -> None:

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
-from datetime import date, datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from ..._errors import StateError, ValidationError
+from ..._wire import IMPLICIT_COLUMNS, to_json
 from .._base import EntityState, format_dirty, parse_timestamp
 
 if TYPE_CHECKING:
     from .table import AsyncTable
 
-__all__ = ["AsyncRow", "encode_value"]
-
-READ_ONLY = frozenset({"id", "created_at", "updated_at"})
-
-
-def encode_value(value: Any) -> Any:
-    """Convert a Python value to JSON for a row body (datetimes as RFC 3339 UTC, UUIDs as text)."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValidationError(
-                f"naive datetime {value!r}: make it timezone-aware (e.g. tzinfo=timezone.utc)",
-                code="invalid_value",
-            )
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
+__all__ = ["AsyncRow"]
 
 
 def _own(value: Any) -> Any:
@@ -92,7 +74,7 @@ class AsyncRow(MutableMapping[str, Any]):
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if key in READ_ONLY:
+        if key in IMPLICIT_COLUMNS:
             raise ValidationError(f"row column {key!r} is read-only", code="not_allowed")
         self._data[key] = value
 
@@ -165,7 +147,7 @@ class AsyncRow(MutableMapping[str, Any]):
             )
         hub = self._table._hub
         if self._state is EntityState.NEW:
-            body = {k: encode_value(v) for k, v in self._data.items()}
+            body = {k: to_json(v, where=k) for k, v in self._data.items()}
             self._take(
                 await hub._call(
                     "schemaPostDataByTenantSlugByAppSlugByTable",
@@ -174,7 +156,7 @@ class AsyncRow(MutableMapping[str, Any]):
                 )
             )
             return body
-        body = {k: encode_value(v) for k, v in self.changes.items()}
+        body = {k: to_json(v, where=k) for k, v in self.changes.items()}
         if body:
             self._take(
                 await hub._call(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, overload
 import attrs
 
 from ..._errors import NotFoundError, StateError, ValidationError
+from ..._wire import IMPLICIT_COLUMNS
 from .._base import (
     Browse,
     ColumnSpec,
@@ -222,7 +223,7 @@ class AsyncTable(Tracked, Generic[TableModel]):
     def column_names(self) -> frozenset[str]:
         """Every column a row can have: the declared ones and the implicit three (``id``, …)."""
         declared = {str(c.get("name")) for c in self.column_defs}
-        return frozenset(declared | {"id", "created_at", "updated_at"})
+        return frozenset(declared | IMPLICIT_COLUMNS)
 
     @property
     def columns(self) -> AsyncColumns:

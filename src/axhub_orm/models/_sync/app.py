@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from ..._errors import ValidationError
-from .._base import EntityState, EnvVar, Tracked, format_dirty, list_items, structure, to_wire
+from ..._wire import to_json
+from .._base import EntityState, EnvVar, Tracked, format_dirty, list_items, structure
 from .table import TableManager
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class App(Tracked):
         """Create a new app, or PATCH the changed fields; returns what was sent ({} if nothing)."""
         self._require_not_deleted("save")
         if self._state is EntityState.NEW:
-            body = {k: to_wire(v) for k, v in self._create_body().items()}
+            body = {k: to_json(v, where=k) for k, v in self._create_body().items()}
             data = self._hub._call(
                 "appsPostApiV1TenantsByTenantIDApps",
                 path_params={"tenantID": _tenant_id(self._hub)},
@@ -107,7 +108,7 @@ class App(Tracked):
             )
             self._replace(data)
             return body
-        body = {k: to_wire(v) for k, v in self.changes.items()}
+        body = {k: to_json(v, where=k) for k, v in self.changes.items()}
         if body:
             self._replace(
                 self._hub._call("appsPatchApiV1AppsByAppID", path_params=self._path(), body=body)
