@@ -15,11 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -29,21 +27,18 @@ from typing import Any, TypeVar
 
 import httpx
 from _canned import COLUMN_DEFS, insert_values
+from _emulator import client_kwargs, emulator_process
 from _report import divide, median
 
-from axhub_orm import AsyncAxHub, AsyncTable, AxHub, Column, Table, TokenType
+from axhub_orm import AsyncAxHub, AsyncTable, AxHub, Column, Table
 
 __all__ = [
     "CLIENTS",
     "WORKLOADS",
     "Counts",
     "E2EResult",
-    "emulator_process",
     "ensure_seed_venv",
     "run_e2e",
-    "self_signed_certificate",
-    "serve_forever",
-    "tls_available",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -128,86 +123,6 @@ class E2EResult:
                 else None
             ),
         }
-
-
-# --- the emulator in its own process ----------------------------------------------------------
-
-
-def serve_forever(tls_dir: str | None = None) -> None:
-    """Run the emulator, print its credentials as one JSON line, serve until stdin closes.
-
-    With ``tls_dir`` (holding ``cert.pem`` and ``key.pem``) it serves HTTPS.
-    """
-    from axhub_orm.local import LocalAxHub
-
-    tls = (
-        {}
-        if tls_dir is None
-        else {
-            "ssl_certfile": Path(tls_dir) / "cert.pem",
-            "ssl_keyfile": Path(tls_dir) / "key.pem",
-        }
-    )
-    with LocalAxHub(**tls) as local:  # type: ignore[arg-type]
-        creds = {
-            "base_url": local.base_url,
-            "token": local.token,
-            "tenant_id": local.tenant_id,
-            "tenant_slug": local.tenant_slug,
-            "user_id": local.user_id,
-        }
-        if tls_dir is not None:
-            creds["cafile"] = str(Path(tls_dir) / "cert.pem")
-        print(json.dumps(creds), flush=True)
-        sys.stdin.read()
-
-
-def tls_available() -> bool:
-    """Whether ``openssl`` is on the PATH to make a throwaway certificate."""
-    return shutil.which("openssl") is not None
-
-
-@contextmanager
-def self_signed_certificate() -> Iterator[str]:
-    """A temporary directory with ``cert.pem``/``key.pem`` for 127.0.0.1 (one-day validity)."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        raise RuntimeError("openssl is needed for the HTTPS benchmark")
-    with tempfile.TemporaryDirectory(prefix="axhub-bench-tls-") as folder:
-        command = [
-            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", f"{folder}/key.pem", "-out", f"{folder}/cert.pem",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ]  # fmt: skip
-        subprocess.run(command, check=True, capture_output=True)  # noqa: S603  # fixed arguments
-        yield folder
-
-
-@contextmanager
-def emulator_process(run_py: Path, tls_dir: str | None = None) -> Iterator[dict[str, str]]:
-    """Start ``run.py --serve-emulator`` and yield its credentials; stop it afterwards."""
-    tls_args = [] if tls_dir is None else ["--tls-dir", tls_dir]
-    process = subprocess.Popen(  # noqa: S603  # our own script, run by this interpreter
-        [sys.executable, str(run_py), "--serve-emulator", *tls_args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdin is not None
-    assert process.stdout is not None
-    try:
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError("the emulator process exited before printing its credentials")
-        yield json.loads(line)
-    finally:
-        process.stdin.close()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
 
 
 # --- the seed SDK venv ------------------------------------------------------------------------
@@ -325,16 +240,6 @@ async def _orm_async(table: AsyncTable, bodies: list[dict[str, Any]], counts: Co
     return clock
 
 
-def _client_kwargs(creds: dict[str, str]) -> dict[str, Any]:
-    return {
-        "base_url": creds["base_url"],
-        "token": creds["token"],
-        "token_type": TokenType.PAT,
-        "tenant_id": creds["tenant_id"],
-        "tenant_slug": creds["tenant_slug"],
-    }
-
-
 def _verify(creds: dict[str, str]) -> ssl.SSLContext | bool:
     cafile = creds.get("cafile")
     return True if cafile is None else ssl.create_default_context(cafile=cafile)
@@ -342,12 +247,12 @@ def _verify(creds: dict[str, str]) -> ssl.SSLContext | bool:
 
 def _sync_hub(creds: dict[str, str]) -> AxHub:
     transport = httpx.HTTPTransport(verify=_verify(creds))
-    return AxHub(**_client_kwargs(creds), transport=transport)
+    return AxHub(**client_kwargs(creds), transport=transport)
 
 
 def _async_hub(creds: dict[str, str]) -> AsyncAxHub:
     transport = httpx.AsyncHTTPTransport(verify=_verify(creds))
-    return AsyncAxHub(**_client_kwargs(creds), transport=transport)
+    return AsyncAxHub(**client_kwargs(creds), transport=transport)
 
 
 def _new_table(hub: AxHub, app_id: str, name: str) -> Table:
@@ -370,14 +275,13 @@ def run_e2e(
     *,
     counts: Counts,
     repeats: int,
-    run_py: Path,
     seed_python: Path | None,
     progress: Callable[[str], None],
     tls_dir: str | None = None,
 ) -> E2EResult:
     """Run every client ``repeats`` times (interleaved) against one emulator process."""
     result = E2EResult(counts=counts)
-    with emulator_process(run_py, tls_dir) as creds, _sync_hub(creds) as admin:
+    with emulator_process(tls_dir) as creds, _sync_hub(creds) as admin:
         user = creds["user_id"]
         bodies = [insert_values(i) | {"owner_id": user} for i in range(counts.inserts)]
         app = admin.apps.create(slug=f"bench-{int(time.time())}", name="benchmark")

@@ -39,6 +39,7 @@ if str(HERE) not in sys.path:  # the sibling modules, when imported from elsewhe
     sys.path.insert(0, str(HERE))
 
 import _e2e  # noqa: E402  # after the path fix above
+import _emulator  # noqa: E402
 import _memory  # noqa: E402
 import _overhead  # noqa: E402
 import _requests  # noqa: E402
@@ -129,7 +130,7 @@ def section_e2e(args: argparse.Namespace, targets: list[list[str]]) -> dict[str,
     counts = _e2e_counts(args.quick)
     repeats = args.e2e_repeats or (2 if args.quick else 3)
     schemes = [s.strip() for s in args.e2e_schemes.split(",") if s.strip()]
-    if "https" in schemes and not _e2e.tls_available():
+    if "https" in schemes and not _emulator.tls_available():
         _log("e2e: openssl not found, skipping HTTPS")
         schemes.remove("https")
     report: dict[str, Any] = {"repeats": repeats}
@@ -137,11 +138,10 @@ def section_e2e(args: argparse.Namespace, targets: list[list[str]]) -> dict[str,
         with ExitStack() as stack:
             tls_dir = None
             if scheme == "https":
-                tls_dir = stack.enter_context(_e2e.self_signed_certificate())
+                tls_dir = stack.enter_context(_emulator.self_signed_certificate())
             result = _e2e.run_e2e(
                 counts=counts,
                 repeats=repeats,
-                run_py=Path(__file__).resolve(),
                 seed_python=seed_python,
                 progress=functools.partial(_log_scheme, scheme),
                 tls_dir=tls_dir,
@@ -295,17 +295,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--profile-all", action="store_true", help="with --profile: every op")
     parser.add_argument("--output", default=str(HERE / "results.json"), metavar="PATH")
-    parser.add_argument("--serve-emulator", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--tls-dir", default=None, help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the selected sections, print their tables and write the JSON figures."""
     args = _parser().parse_args(argv)
-    if args.serve_emulator:
-        _e2e.serve_forever(args.tls_dir)
-        return 0
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
