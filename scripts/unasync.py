@@ -36,6 +36,8 @@ RULES: list[tuple[str, str]] = [
     (r"\basync with\b", "with"),
     (r"\bawait ", ""),
     (r"\baclose\b", "close"),
+    (r"\baread\b", "read"),
+    (r"\bhandle_async_request\b", "handle_request"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\b__aiter__\b", "__iter__"),

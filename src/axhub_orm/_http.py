@@ -161,8 +161,13 @@ def _refuse_path_params(route: Route, given: Mapping[str, object], names: tuple[
 
 @lru_cache(maxsize=4096)
 def _segment(value: str) -> str:
-    """Percent-encode one path value whole (``/`` too); slugs and names repeat, so cached."""
-    return quote(value, safe="")
+    """Percent-encode one path value whole (``/`` too); slugs and names repeat, so cached.
+
+    A value of only dots (``.``, ``..``) has its dots encoded too: left bare it is a dot segment,
+    which URL normalisation (httpx's parser, a proxy, the server) removes with its parent.
+    """
+    encoded = quote(value, safe="")
+    return encoded.replace(".", "%2E") if not encoded.strip(".") else encoded
 
 
 def _stringify(value: object) -> str:

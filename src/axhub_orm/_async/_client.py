@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import ssl
+import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
 
+from .._builder import RequestBuilder
 from .._errors import (
     ConnectError,
     InternalError,
@@ -36,10 +39,19 @@ from .._version import __version__
 from ..models._async.app import AsyncAppManager
 from ..models._base import Me, list_items
 from ._operations import AsyncOperations
+from ._transport import POOL_LIMITS, pool_transport
 
 __all__ = ["AsyncAxHub"]
 
 logger = logging.getLogger("axhub_orm")
+
+_HEADERS = {
+    "User-Agent": f"axhub-orm/{__version__}",
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+    "Connection": "keep-alive",
+}
+"""Sent with every request (the encodings are those httpx decodes without extra packages)."""
 
 _ENV = {
     "base_url": "AXHUB_BASE_URL",
@@ -50,6 +62,12 @@ _ENV = {
 }
 
 
+def _env_proxy(base_url: str) -> bool:
+    """Whether the environment names a proxy for ``base_url``'s scheme (httpx would use it)."""
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(httpx.URL(base_url).scheme) or proxies.get("all"))
+
+
 class AsyncAxHub:
     """A client for AX Hub: the ORM entry points and every generated operation.
 
@@ -57,7 +75,10 @@ class AsyncAxHub:
     ``Authorization: Bearer``); every request carries an ``X-Request-ID``; a 429 is retried up
     to ``rate_limit_retries`` times honoring ``Retry-After`` (one wait capped at
     ``max_retry_wait`` seconds). One pooled connection set per client: use it as a context
-    manager or call ``aclose()``.
+    manager or call ``aclose()``. ``verify`` (an ``ssl.SSLContext``, or ``False``) applies to the
+    client's own pool; by default an ``https://`` client shares one process-wide context and an
+    ``http://`` client builds none. With ``transport=`` requests go straight to that transport;
+    with ``http_client=`` they go through that client (its event hooks, auth and headers apply).
 
     Example::
 
@@ -76,6 +97,7 @@ class AsyncAxHub:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        verify: ssl.SSLContext | bool = True,
         rate_limit_retries: int = 2,
         max_retry_wait: float = 60.0,
     ) -> None:
@@ -91,12 +113,22 @@ class AsyncAxHub:
         self.tenant_slug = tenant_slug
         self._auth = auth_headers(token, self.token_type)
         self._retry = RetryPolicy(retries=rate_limit_retries, max_wait=max_retry_wait)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": f"axhub-orm/{__version__}", "Accept": "application/json"},
+        self._closed = False
+        self._builder = RequestBuilder(
+            self.base_url, {**_HEADERS, **self._auth}, httpx.Timeout(timeout)
         )
+        # Requests go straight to a transport (ours, or the one passed in) unless the caller
+        # hands us an httpx client (its hooks, auth, cookies and headers then apply) or the
+        # environment names a proxy (httpx's client honors it): those go through the client.
+        self._owns_http = http_client is None
+        self._http = http_client
+        self._transport: httpx.AsyncBaseTransport | None = None
+        if http_client is None and transport is None and _env_proxy(self.base_url):
+            self._http = httpx.AsyncClient(
+                timeout=timeout, headers=_HEADERS, verify=verify, limits=POOL_LIMITS
+            )
+        elif http_client is None:
+            self._transport = transport or pool_transport(httpx.URL(self.base_url), verify)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AsyncAxHub:
@@ -191,7 +223,7 @@ class AsyncAxHub:
             page += 1
 
     async def _send(self, prepared: PreparedRequest) -> httpx.Response:
-        if self._http.is_closed:
+        if self._closed or (self._http is not None and self._http.is_closed):
             raise StateError(
                 "this client is closed; create a new one (or keep it open in a `with` block)",
                 code="client_closed",
@@ -222,16 +254,12 @@ class AsyncAxHub:
     async def _send_once(
         self, prepared: PreparedRequest, headers: dict[str, str], request_id: str
     ) -> httpx.Response:
-        url = self.base_url + prepared.path
         logger.debug("%s %s (request_id=%s)", prepared.method, prepared.path, request_id)
         try:
-            response = await self._http.request(
-                prepared.method,
-                url,
-                params=prepared.params or None,
-                json=prepared.body,
-                headers=headers,
-            )
+            if self._transport is not None:
+                response = await self._exchange(self._transport, prepared, request_id)
+            else:
+                response = await self._through_client(prepared, headers)
         except httpx.TimeoutException as exc:
             raise RequestTimeoutError(
                 f"{prepared.method} {prepared.path} timed out ({type(exc).__name__})",
@@ -249,9 +277,40 @@ class AsyncAxHub:
         logger.debug("%s %s -> %d", prepared.method, prepared.path, response.status_code)
         return response
 
+    async def _exchange(
+        self, transport: httpx.AsyncBaseTransport, prepared: PreparedRequest, request_id: str
+    ) -> httpx.Response:
+        """Hand the request to the transport directly and read the whole response."""
+        request = self._builder.build(
+            prepared.method, prepared.path, prepared.params, prepared.body, request_id
+        )
+        response = await transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+    async def _through_client(
+        self, prepared: PreparedRequest, headers: dict[str, str]
+    ) -> httpx.Response:
+        """Send through the httpx client (hooks, auth, cookies, its own headers and timeouts)."""
+        assert self._http is not None  # noqa: S101  # the only other way to send
+        return await self._http.request(
+            prepared.method,
+            self.base_url + prepared.path,
+            params=prepared.params or None,
+            json=prepared.body,
+            headers=headers,
+        )
+
     async def aclose(self) -> None:
         """Close the pooled connections (a client passed in as ``http_client`` is left open)."""
-        if self._owns_http:
+        self._closed = True
+        if self._transport is not None:
+            await self._transport.aclose()
+        elif self._owns_http and self._http is not None:
             await self._http.aclose()
 
     async def __aenter__(self) -> AsyncAxHub:
