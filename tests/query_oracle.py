@@ -11,7 +11,8 @@ Semantics modelled:
 - ``in`` splits on ``,`` and parses each item as the column type.
 - ``like`` is case-sensitive; ``%`` is any run, ``_`` one character, ``\`` escapes the next.
 - Order: ascending puts NULLs last, descending first; text by code point; ``id`` is appended
-  as the final tie-breaker unless already ordered by; no order at all keeps insertion order.
+  as the final tie-breaker unless already ordered by; no order at all is ``id`` order (the
+  client always sends ``sort``, at least ``sort=id``).
 - jsonb equality compares parsed JSON (``1 == 1.0``, but ``true != 1``).
 
 A wire value the server would refuse (it does not parse as the column's type, an unknown
@@ -53,7 +54,7 @@ def evaluate(
     """Return the rows the server should send for ``spec``, in order, projected and windowed."""
     types = {**IMPLICIT_TYPES, **column_types}
     matched = _filter(rows, spec.conditions, types)
-    ordered = _sort(matched, spec.order, types)
+    ordered = _sort(matched, spec.order or ("id",), types)
     stop = None if spec.limit is None else spec.offset + spec.limit
     return [_project(row, spec.select) for row in ordered[spec.offset : stop]]
 
@@ -224,8 +225,6 @@ def _from_row(value: Any, type_: str) -> Any:
 
 
 def _sort(rows: list[Row], order: Sequence[str], types: Mapping[str, str]) -> list[Row]:
-    if not order:
-        return list(rows)  # the server returns insertion order
     keys = [(field.lstrip("-"), field.startswith("-")) for field in order]
     if not any(name == "id" for name, _ in keys):
         keys.append(("id", False))

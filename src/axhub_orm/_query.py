@@ -43,7 +43,7 @@ import difflib
 import json
 import operator
 from collections.abc import Iterable, Sequence
-from typing import SupportsIndex
+from typing import TYPE_CHECKING, SupportsIndex
 from urllib.parse import urlencode
 
 import attrs
@@ -51,6 +51,9 @@ import attrs
 from ._errors import QueryError
 from ._pages import MAX_PER_PAGE, PagePlan, PageRequest, best_per_page, check_per_page
 from ._wire import IMPLICIT_COLUMNS, is_identifier, to_text
+
+if TYPE_CHECKING:
+    from ._seek import SeekPlan, SeekRequest
 
 __all__ = [
     "LIKE_MAX_PERCENT",
@@ -403,6 +406,8 @@ class QuerySpec:
     known_columns: frozenset[str] | None = attrs.field(default=None, converter=_to_columns)
     json_columns: frozenset[str] = attrs.field(default=frozenset(), converter=_to_names)
     """Columns of type jsonb: a ``str`` compared with them is sent as a JSON string."""
+    not_null_columns: frozenset[str] = attrs.field(default=frozenset(), converter=_to_names)
+    """Columns declared NOT NULL: paging by key needs no NULL segment for them."""
 
     # --- building ---
 
@@ -427,7 +432,7 @@ class QuerySpec:
     def order_by(self, *fields: str) -> QuerySpec:
         """Replace the order; ``-`` means descending, ``id`` is appended on the wire.
 
-        ``order_by()`` with no fields removes the order (rows come in insertion order).
+        ``order_by()`` with no fields removes the order (rows come in ``id`` order).
 
         Example::
 
@@ -497,16 +502,17 @@ class QuerySpec:
         return self.offset != 0 or self.limit is not None
 
     @property
-    def sort(self) -> str | None:
-        """The ``sort`` parameter: the order plus ``id`` for stability; ``None`` when unordered.
+    def sort(self) -> str:
+        """The ``sort`` parameter: the order plus ``id`` for stability; ``id`` when unordered.
 
-        Example::
+        Rows always come in a definite order, the one paging by key needs (``first()`` is
+        the first row iteration yields). Example::
 
-            >>> QuerySpec().order_by("-id", "title").sort
-            '-id,title'
+            >>> QuerySpec().order_by("-id", "title").sort, QuerySpec().sort
+            ('-id,title', 'id')
         """
         if not self.order:
-            return None
+            return "id"
         has_id = any(field.lstrip("-") == "id" for field in self.order)
         return ",".join(self.order if has_id else (*self.order, "id"))
 
@@ -525,15 +531,14 @@ class QuerySpec:
 
         ``page`` is omitted when it is 1. Example::
 
-            >>> QuerySpec().filter(done=False).only("title").list_params(page=2, per_page=50)
-            [('done', 'eq.false'), ('_select', 'title,id'), ('page', '2'), ('per_page', '50')]
+            >>> QuerySpec().filter(done=False).only("title").list_params(page=2, per_page=5)[1:]
+            [('sort', 'id'), ('_select', 'title,id'), ('page', '2'), ('per_page', '5')]
         """
         check_per_page(per_page)
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
             raise ValueError(f"page must be an int >= 1, got {page!r}")
         params = self.count_params()
-        if self.sort is not None:
-            params.append(("sort", self.sort))
+        params.append(("sort", self.sort))
         if self.select is not None:
             params.append(("_select", ",".join(self.select)))
         if page != 1:
@@ -572,14 +577,77 @@ class QuerySpec:
         per_page = best_per_page(self.offset, stop, max_per_page) if self.limit else 1
         return PagePlan(start=self.offset, stop=stop, per_page=per_page)
 
+    @property
+    def pages_by_key(self) -> bool:
+        """Whether iteration pages by key (:class:`SeekPlan`) rather than by offset.
+
+        A window with an offset (``q[200:300]``) pages by offset; a window one request covers
+        is one snapshot anyway and is sent as is. Everything else pages by key, so rows are
+        neither skipped nor repeated when the loop updates or deletes them.
+
+        Example::
+
+            >>> QuerySpec().pages_by_key, QuerySpec().slice(slice(5, 500)).pages_by_key
+            (True, False)
+        """
+        return self.offset == 0 and (self.limit is None or self.limit > MAX_PER_PAGE)
+
+    def seek_plan(self, max_per_page: int = MAX_PER_PAGE) -> SeekPlan:
+        """Plan iteration by key: the sort key is the order cut at (or ending in) ``id``.
+
+        Raises :class:`QueryError` for an order a key cannot express (a jsonb column).
+
+        Example::
+
+            >>> QuerySpec().order_by("-priority").seek_plan().sort
+            '-priority,id'
+        """
+        from ._seek import SeekPlan, seek_keys  # here: _seek builds on this module
+
+        _check_per_page(max_per_page, "max_per_page")
+        keys = seek_keys(self.order, not_null=self.not_null_columns, json_columns=self.json_columns)
+        return SeekPlan(keys=keys, per_page=max_per_page, remaining=self.limit)
+
+    def seek_params(self, plan: SeekPlan, request: SeekRequest) -> list[tuple[str, str]]:
+        """Return the parameters of one keyset request: filters, seek conditions, sort, select.
+
+        A projection gains the key columns (the caller drops them from the rows again, see
+        :meth:`seek_extra_columns`). Example::
+
+            >>> spec = QuerySpec().filter(done=False)
+            >>> plan = spec.seek_plan().advance([{"id": "x"}] * 100, has_more=True)
+            >>> spec.seek_params(plan, plan.next_request())
+            [('done', 'eq.false'), ('id', 'gt.x'), ('sort', 'id'), ('per_page', '100')]
+        """
+        params = self.count_params()
+        params += [condition.param for condition in request.conditions]
+        params.append(("sort", plan.sort))
+        if self.select is not None:
+            params.append(("_select", ",".join((*self.select, *self.seek_extra_columns(plan)))))
+        params.append(("per_page", str(request.per_page)))
+        return params
+
+    def seek_extra_columns(self, plan: SeekPlan) -> tuple[str, ...]:
+        """Key columns a projection lacks: fetched for paging, then dropped from each row."""
+        if self.select is None:
+            return ()
+        return tuple(column for column in plan.columns if column not in self.select)
+
     def explain(self, path: str, max_per_page: int = MAX_PER_PAGE) -> str:
         """Show the first list request this spec sends, as ``GET <path>?<query>``.
 
         Example::
 
             >>> QuerySpec().filter(status="new").slice(0).explain("/data/t/app/tickets")
-            'GET /data/t/app/tickets?status=eq.new&per_page=1'
+            'GET /data/t/app/tickets?status=eq.new&sort=id&per_page=1'
+            >>> QuerySpec().filter(status="new").explain("/data/t/app/tickets")
+            'GET /data/t/app/tickets?status=eq.new&sort=id&per_page=100'
         """
+        if self.pages_by_key:
+            plan = self.seek_plan(max_per_page)
+            request = plan.next_request()
+            assert request is not None  # noqa: S101  # a fresh plan always has a first request
+            return explain("GET", path, self.seek_params(plan, request))
         first = next(iter(self.page_plan(max_per_page).requests()), None)
         if first is None:
             return f"GET {path} (not sent: the slice is empty)"
@@ -588,7 +656,7 @@ class QuerySpec:
     def __repr__(self) -> str:
         filters = ", ".join("=".join(condition.param) for condition in self.conditions)
         parts = [f"filters=[{filters}]"]
-        if self.sort is not None:
+        if self.order:
             parts.append(f"order={self.sort}")
         if self.select is not None:
             parts.append(f"select={','.join(self.select)}")

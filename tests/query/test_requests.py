@@ -88,8 +88,8 @@ def test_get_by_lookups_sends_one_list_request_of_two_rows(
     with pytest.raises(table.rows.MultipleObjectsReturned):
         table.rows.get(kind="c")
     assert [_params(r) for r in sent.requests] == [
-        [("n", "eq.7"), ("per_page", "2")],
-        [("kind", "eq.c"), ("per_page", "2")],
+        [("n", "eq.7"), ("sort", "id"), ("per_page", "2")],
+        [("kind", "eq.c"), ("sort", "id"), ("per_page", "2")],
     ]
 
 
@@ -103,12 +103,15 @@ def test_get_by_id_sends_one_request_to_the_row(table: Any, sent: CountingTransp
 
 
 def test_iterating_250_rows_sends_3_list_requests(table: Any, sent: CountingTransport) -> None:
-    """Iteration fetches pages of 100 on demand: 250 rows take exactly 3 requests."""
-    assert [row["n"] for row in table.rows] == list(range(ROWS))
+    """Iteration fetches pages of 100 by key on demand: 250 rows take exactly 3 requests."""
+    rows = list(table.rows)
+    assert sorted(row["n"] for row in rows) == list(range(ROWS))
+    ids = [row.id for row in rows]
+    assert ids == sorted(ids)
     assert [_params(r) for r in sent.requests] == [
-        [("per_page", "100")],
-        [("page", "2"), ("per_page", "100")],
-        [("page", "3"), ("per_page", "100")],
+        [("sort", "id"), ("per_page", "100")],
+        [("id", f"gt.{ids[99]}"), ("sort", "id"), ("per_page", "100")],
+        [("id", f"gt.{ids[199]}"), ("sort", "id"), ("per_page", "100")],
     ]
 
 
@@ -216,7 +219,7 @@ async def test_async_terminal_operations_send_the_same_requests(
     assert (await rows.order_by("-n").first())["n"] == ROWS - 1
     assert (await rows.get(n=7))["kind"] == "b"
     assert (await rows.order_by("n")[123])["n"] == 123
-    assert [row["n"] async for row in rows] == list(range(ROWS))
+    assert sorted([row["n"] async for row in rows]) == list(range(ROWS))
     assert [_params(r)[-1] for r in sent.requests] == [
         ("kind", "eq.a"),
         ("per_page", "1"),
@@ -240,7 +243,7 @@ async def test_async_building_sends_nothing_and_reuse_leaks_nothing(
     base = async_table.rows.filter(n__lt=30)
     kind_a, kind_b = base.filter(kind="a"), base.filter(kind="b")
     assert repr(kind_a) == f"<AsyncRowQuery {kind_a.explain()}>"
-    assert kind_a.explain().endswith("?n=lt.30&kind=eq.a&per_page=100")
+    assert kind_a.explain().endswith("?n=lt.30&kind=eq.a&sort=id&per_page=100")
     assert sent.requests == []
     assert {row["kind"] async for row in kind_a} == {"a"}
     assert {row["kind"] async for row in kind_b} == {"b"}

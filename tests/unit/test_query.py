@@ -323,16 +323,17 @@ def test_order_by_appends_id_for_a_stable_order(fields: tuple[str, ...], sort: s
 
 
 def test_order_by_replaces_and_empty_order_by_clears() -> None:
-    """A second order_by replaces the first; order_by() sends no sort at all."""
+    """A second order_by replaces the first; order_by() goes back to ordering by id alone."""
     spec = Q.order_by("a").order_by("-b")
     assert spec.sort == "-b,id"
-    assert spec.order_by().sort is None
-    assert all(name != "sort" for name, _ in spec.order_by().list_params(1, 10))
+    assert spec.order_by().sort == "id"
+    assert [value for name, value in spec.order_by().list_params(1, 10) if name == "sort"] == ["id"]
 
 
-def test_unordered_spec_sends_no_sort() -> None:
-    """Without order_by the server's insertion order is used."""
-    assert Q.filter(a=1).list_params(1, 100) == [("a", "eq.1"), ("per_page", "100")]
+def test_unordered_spec_sorts_by_id() -> None:
+    """Without order_by rows come in id order, the order paging by key needs."""
+    params = [("a", "eq.1"), ("sort", "id"), ("per_page", "100")]
+    assert Q.filter(a=1).list_params(1, 100) == params
 
 
 def test_only_keeps_user_order_dedupes_and_adds_id() -> None:

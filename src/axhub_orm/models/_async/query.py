@@ -53,10 +53,11 @@ class AsyncRowQuery:
     @classmethod
     def _root(cls, table: AsyncTable) -> AsyncRowQuery:
         known = table.column_names if table.column_defs else None
-        json_columns = frozenset(
-            str(c["name"]) for c in table.column_defs if c.get("type") == "jsonb"
-        )
-        return cls(table, QuerySpec(known_columns=known, json_columns=json_columns))
+        defs = table.column_defs
+        json_columns = frozenset(str(c["name"]) for c in defs if c.get("type") == "jsonb")
+        not_null = frozenset(str(c["name"]) for c in defs if c.get("nullable") is False)
+        spec = QuerySpec(known_columns=known, json_columns=json_columns, not_null_columns=not_null)
+        return cls(table, spec)
 
     @property
     def spec(self) -> QuerySpec:
@@ -128,7 +129,10 @@ class AsyncRowQuery:
 
     # -- terminal operations -----------------------------------------------------------------
     async def _fetch(self, page: int, per_page: int) -> tuple[list[Any], bool]:
-        data = await self._send(_LIST, self._spec.list_params(page, per_page))
+        return await self._fetch_params(self._spec.list_params(page, per_page))
+
+    async def _fetch_params(self, params: list[tuple[str, str]]) -> tuple[list[Any], bool]:
+        data = await self._send(_LIST, params)
         return list(data.get("items") or []), bool(data.get("has_more"))
 
     async def _send(self, operation_id: str, params: list[tuple[str, str]]) -> Mapping[str, Any]:
@@ -146,11 +150,17 @@ class AsyncRowQuery:
         return AsyncRow._load(self._table, data)
 
     async def _page_items(self) -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
-        """The one paging loop: ``(page_number, items in the window)`` per non-empty page.
+        """The one paging loop: ``(page_number, items)`` per non-empty page of the window.
 
-        Each page's decoded body is released before the next fetch, so a consumer that drops
-        its page too holds about one page at a time.
+        Unsliced queries page by key (:mod:`axhub_orm._seek`), so the loop may update or
+        delete the rows it gets; offset windows page by offset. Each page's decoded body is
+        released before the next fetch, so a consumer that drops its page too holds about
+        one page at a time.
         """
+        if self._spec.pages_by_key:
+            async for number, items in self._key_pages():
+                yield number, items
+            return
         plan = self._spec.page_plan()
         for request in plan.requests():
             items, has_more = await self._fetch(request.page, request.per_page)
@@ -161,6 +171,27 @@ class AsyncRowQuery:
             del page
             if plan.stops_after(request, received, has_more):
                 return
+
+    async def _key_pages(self) -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
+        """Pages of ``per_page`` rows read by key; a page may take several requests."""
+        spec = self._spec
+        plan = spec.seek_plan()
+        extra = spec.seek_extra_columns(plan)
+        size, number, buffer = plan.per_page, 0, []
+        while (request := plan.next_request()) is not None:
+            items, has_more = await self._fetch_params(spec.seek_params(plan, request))
+            plan = plan.advance(items, has_more)
+            for item in items if extra else ():
+                for column in extra:
+                    item.pop(column, None)
+            buffer.extend(items)
+            del items
+            while len(buffer) >= size:
+                number += 1
+                yield number, buffer[:size]
+                del buffer[:size]
+        if buffer:
+            yield number + 1, buffer
 
     async def pages(self) -> AsyncIterator[tuple[int, list[AsyncRow]]]:
         """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""

@@ -54,10 +54,11 @@ class RowQuery:
     @classmethod
     def _root(cls, table: Table) -> RowQuery:
         known = table.column_names if table.column_defs else None
-        json_columns = frozenset(
-            str(c["name"]) for c in table.column_defs if c.get("type") == "jsonb"
-        )
-        return cls(table, QuerySpec(known_columns=known, json_columns=json_columns))
+        defs = table.column_defs
+        json_columns = frozenset(str(c["name"]) for c in defs if c.get("type") == "jsonb")
+        not_null = frozenset(str(c["name"]) for c in defs if c.get("nullable") is False)
+        spec = QuerySpec(known_columns=known, json_columns=json_columns, not_null_columns=not_null)
+        return cls(table, spec)
 
     @property
     def spec(self) -> QuerySpec:
@@ -129,7 +130,10 @@ class RowQuery:
 
     # -- terminal operations -----------------------------------------------------------------
     def _fetch(self, page: int, per_page: int) -> tuple[list[Any], bool]:
-        data = self._send(_LIST, self._spec.list_params(page, per_page))
+        return self._fetch_params(self._spec.list_params(page, per_page))
+
+    def _fetch_params(self, params: list[tuple[str, str]]) -> tuple[list[Any], bool]:
+        data = self._send(_LIST, params)
         return list(data.get("items") or []), bool(data.get("has_more"))
 
     def _send(self, operation_id: str, params: list[tuple[str, str]]) -> Mapping[str, Any]:
@@ -147,11 +151,17 @@ class RowQuery:
         return Row._load(self._table, data)
 
     def _page_items(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """The one paging loop: ``(page_number, items in the window)`` per non-empty page.
+        """The one paging loop: ``(page_number, items)`` per non-empty page of the window.
 
-        Each page's decoded body is released before the next fetch, so a consumer that drops
-        its page too holds about one page at a time.
+        Unsliced queries page by key (:mod:`axhub_orm._seek`), so the loop may update or
+        delete the rows it gets; offset windows page by offset. Each page's decoded body is
+        released before the next fetch, so a consumer that drops its page too holds about
+        one page at a time.
         """
+        if self._spec.pages_by_key:
+            for number, items in self._key_pages():
+                yield number, items
+            return
         plan = self._spec.page_plan()
         for request in plan.requests():
             items, has_more = self._fetch(request.page, request.per_page)
@@ -162,6 +172,27 @@ class RowQuery:
             del page
             if plan.stops_after(request, received, has_more):
                 return
+
+    def _key_pages(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Pages of ``per_page`` rows read by key; a page may take several requests."""
+        spec = self._spec
+        plan = spec.seek_plan()
+        extra = spec.seek_extra_columns(plan)
+        size, number, buffer = plan.per_page, 0, []
+        while (request := plan.next_request()) is not None:
+            items, has_more = self._fetch_params(spec.seek_params(plan, request))
+            plan = plan.advance(items, has_more)
+            for item in items if extra else ():
+                for column in extra:
+                    item.pop(column, None)
+            buffer.extend(items)
+            del items
+            while len(buffer) >= size:
+                number += 1
+                yield number, buffer[:size]
+                del buffer[:size]
+        if buffer:
+            yield number + 1, buffer
 
     def pages(self) -> Iterator[tuple[int, list[Row]]]:
         """Yield ``(page_number, rows)`` pairs, for resumable iteration (pages of up to 100)."""
