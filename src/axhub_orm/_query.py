@@ -604,7 +604,7 @@ class QuerySpec:
         """
         from ._seek import SeekPlan, seek_keys  # here: _seek builds on this module
 
-        _check_per_page(max_per_page, "max_per_page")
+        check_per_page(max_per_page, "max_per_page")
         keys = seek_keys(self.order, not_null=self.not_null_columns, json_columns=self.json_columns)
         return SeekPlan(keys=keys, per_page=max_per_page, remaining=self.limit)
 
