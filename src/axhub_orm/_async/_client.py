@@ -39,6 +39,7 @@ from .._version import __version__
 from ..models._async.app import AsyncAppManager
 from ..models._base import Me, list_items
 from ._operations import AsyncOperations
+from ._seam import AsyncSeam
 from ._transport import POOL_LIMITS, pool_transport
 
 __all__ = ["AsyncAxHub"]
@@ -158,7 +159,7 @@ class AsyncAxHub:
     @property
     def apps(self) -> AsyncAppManager:
         """The apps of the client's tenant: ``create``, ``get``, ``list``."""
-        return AsyncAppManager(self)
+        return AsyncAppManager(AsyncSeam(self))
 
     async def me(self) -> Me:
         """The caller (one GET): ``me.id`` is the user id for grants and row owners."""

@@ -40,6 +40,7 @@ from .._version import __version__
 from ..models._base import Me, list_items
 from ..models._sync.app import AppManager
 from ._operations import Operations
+from ._seam import Seam
 from ._transport import POOL_LIMITS, pool_transport
 
 __all__ = ["AxHub"]
@@ -159,7 +160,7 @@ class AxHub:
     @property
     def apps(self) -> AppManager:
         """The apps of the client's tenant: ``create``, ``get``, ``list``."""
-        return AppManager(self)
+        return AppManager(Seam(self))
 
     def me(self) -> Me:
         """The caller (one GET): ``me.id`` is the user id for grants and row owners."""

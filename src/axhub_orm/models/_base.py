@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from functools import cache
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 import cattrs
@@ -28,6 +28,7 @@ __all__ = [
     "EntityState",
     "EnvVar",
     "Me",
+    "Stateful",
     "TenantMembership",
     "Tracked",
     "converter",
@@ -64,44 +65,21 @@ def format_dirty(names: Iterable[str]) -> str:
     return "{" + ", ".join(repr(n) for n in ordered) + "}"
 
 
-class Tracked:
-    """Change tracking and the state rules shared by every entity.
+class Stateful:
+    """The state vocabulary every entity shares: ``state`` and the refusals it implies.
 
-    Subclasses list their patchable attributes in ``_tracked``; a deep snapshot taken on every
-    load makes in-place edits of nested values count as changes.
+    ``Row`` (a slotted mapping) and the attrs entities (:class:`Tracked`) both use it, so
+    every "new" or "deleted" refusal reads and is coded alike.
     """
 
-    _tracked: ClassVar[tuple[str, ...]] = ()
+    __slots__ = ()
     _kind: ClassVar[str] = "entity"
     _state: EntityState
-    _snapshot: dict[str, Any]
-
-    def _replace(self, data: Mapping[str, Any]) -> None:
-        """Take the server's representation as the new local state (clears changes)."""
-        self._copy_from(structure(data, type(self)))
-
-    def _copy_from(self, other: Any) -> None:
-        for field in attrs.fields(type(self)):  # type: ignore[arg-type]  # subclasses are attrs
-            setattr(self, field.name, getattr(other, field.name))
-        self._mark_loaded()
-
-    def _mark_loaded(self) -> None:
-        self._state = EntityState.PERSISTED
-        self._snapshot = {name: copy.deepcopy(getattr(self, name)) for name in self._tracked}
 
     @property
     def state(self) -> EntityState:
         """The entity's state: ``NEW``, ``PERSISTED`` or ``DELETED``."""
         return self._state
-
-    @property
-    def changes(self) -> dict[str, Any]:
-        """The attributes changed since the last load, with their new values."""
-        return {
-            name: getattr(self, name)
-            for name in self._tracked
-            if getattr(self, name) != self._snapshot.get(name)
-        }
 
     def _require_saved(self, verb: str) -> None:
         if self._state is EntityState.NEW:
@@ -115,6 +93,93 @@ class Tracked:
                 f"cannot {verb}() a deleted {self._kind}; create a new one instead",
                 code="already_deleted",
             )
+
+
+E = TypeVar("E", bound="Tracked[Any]")
+B = TypeVar("B")
+
+
+@attrs.define(slots=False, eq=False, repr=False)
+class Tracked(Stateful, Generic[B]):
+    """The state machine and change tracking of the attrs entities (App, Table, Column, Grant).
+
+    ``B`` is what the entity is bound to: the client's seam for an app, the app for a table,
+    the table for a column or a grant. A directly constructed entity is *new* and unbound
+    (``state``, ``repr`` and ``changes`` work); its verbs say how to make a bound one
+    (``_make_with``). Managers make entities with :meth:`_new` and :meth:`_loaded` only.
+    Subclasses list their patchable attributes in ``_tracked``; a deep snapshot taken on every
+    load makes in-place edits of nested values count as changes.
+    """
+
+    _tracked: ClassVar[tuple[str, ...]] = ()
+    _make_with: ClassVar[str] = "its manager's new()"
+
+    _state: EntityState = attrs.field(default=EntityState.NEW, init=False, eq=False)
+    _snapshot: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False)
+    _binding: B | None = attrs.field(default=None, init=False, eq=False)
+
+    # -- the two ways an entity is made -----------------------------------------------------
+    def _new(self: E, binding: Any) -> E:
+        """Bind a new, unsaved entity (``save()`` creates it)."""
+        self._binding = binding
+        self._state = EntityState.NEW
+        self._snapshot = {}
+        return self
+
+    @classmethod
+    def _loaded(cls: type[E], binding: Any, data: Mapping[str, Any]) -> E:
+        """An entity from the server's representation, bound and persisted."""
+        entity = structure(data, cls)
+        entity._binding = binding
+        entity._take_snapshot()
+        return entity
+
+    # -- state -------------------------------------------------------------------------------
+    def _is_gone(self) -> bool:
+        """Whether the server's representation says the entity is deleted (soft deletes)."""
+        return False
+
+    def _replace(self, data: Mapping[str, Any]) -> None:
+        """Take the server's representation as the new local state (clears changes)."""
+        self._copy_from(structure(data, type(self)))
+
+    def _copy_from(self, other: Any) -> None:
+        for field in attrs.fields(type(self)):
+            if field.init:
+                setattr(self, field.name, getattr(other, field.name))
+        self._take_snapshot()
+
+    def _take_snapshot(self) -> None:
+        self._state = EntityState.DELETED if self._is_gone() else EntityState.PERSISTED
+        self._snapshot = {name: copy.deepcopy(getattr(self, name)) for name in self._tracked}
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """The attributes changed since the last load, with their new values."""
+        return {
+            name: getattr(self, name)
+            for name in self._tracked
+            if getattr(self, name) != self._snapshot.get(name)
+        }
+
+    def _bound(self, verb: str) -> B:
+        """What the entity is bound to; an unbound entity refuses ``verb`` saying how to bind."""
+        if self._binding is None:
+            raise StateError(
+                f"cannot {verb}() this {self._kind}: it is not bound to a client (it was built "
+                f"directly); make a bound one with {self._make_with}",
+                code="not_bound",
+            )
+        return self._binding
+
+    def _refuse_changes(self, code: str, message: str) -> dict[str, Any]:
+        """A persisted entity that has no update route: refuse its changes, else send nothing.
+
+        ``message`` may name the changed attributes with ``{changed}``.
+        """
+        if self.changes:
+            raise StateError(message.format(changed=", ".join(self.changes)), code=code)
+        return {}
 
 
 def check_identifier(kind: str, name: object) -> str:

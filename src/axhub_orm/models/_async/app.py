@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
+from ..._async._seam import AsyncSeam
 from ..._errors import ValidationError
 from ..._wire import to_json
 from .._base import EntityState, EnvVar, Tracked, format_dirty, list_items, structure
 from .table import AsyncTableManager
 
-if TYPE_CHECKING:
-    from ..._async._client import AsyncAxHub
-
 __all__ = ["AsyncApp", "AsyncAppManager", "AsyncEnvVars"]
 
 
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
-class AsyncApp(Tracked):
+class AsyncApp(Tracked[AsyncSeam]):
     """An AX Hub app: ``save()`` creates or PATCHes the changed fields, ``delete()`` soft-deletes.
 
     Example::
@@ -40,6 +38,7 @@ class AsyncApp(Tracked):
         "data_scopes",
     )
     _kind: ClassVar[str] = "app"
+    _make_with: ClassVar[str] = "hub.apps.new(...)"
 
     id: str | None = None
     slug: str = ""
@@ -65,44 +64,41 @@ class AsyncApp(Tracked):
         dirty = format_dirty(self.changes if self._state is EntityState.PERSISTED else ())
         return f"<AsyncApp {self.slug or '?'} id={self.id} state={self._state.value} dirty={dirty}>"
 
-    @classmethod
-    def _load(cls, hub: AsyncAxHub, data: Mapping[str, Any]) -> AsyncApp:
-        app = structure(data, cls)
-        app._bind(hub)
-        app._mark_loaded()
-        return app
-
-    def _bind(self, hub: AsyncAxHub) -> None:
-        self._hub = hub
+    def _is_gone(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_deleted(self) -> bool:
         """Whether the app is soft-deleted (``deleted_at`` set) or was deleted permanently."""
-        return self.deleted_at is not None or self._state is EntityState.DELETED
+        return self._state is EntityState.DELETED
 
     @property
     def tables(self) -> AsyncTableManager:
         """The app's tables: ``create``, ``get``, ``list``."""
         self._require_saved("use tables of")
-        return AsyncTableManager(self._hub, self)
+        return AsyncTableManager(self)
 
     @property
     def env_vars(self) -> AsyncEnvVars:
         """The app's environment variables: ``set``, ``list``, ``get``, ``delete``."""
         self._require_saved("use env_vars of")
-        return AsyncEnvVars(self._hub, self)
+        return AsyncEnvVars(self)
 
     def _path(self) -> dict[str, str]:
         return {"appID": str(self.id)}
 
     async def save(self) -> dict[str, Any]:
-        """Create a new app, or PATCH the changed fields; returns what was sent ({} if nothing)."""
+        """Create a new app, or PATCH the changed fields; returns what was sent ({} if nothing).
+
+        A deleted app (soft-deleted too) refuses with :class:`StateError`.
+        """
+        seam = self._bound("save")
         self._require_not_deleted("save")
         if self._state is EntityState.NEW:
             body = {k: to_json(v, where=k) for k, v in self._create_body().items()}
-            data = await self._hub._call(
+            data = await seam.call(
                 "appsPostApiV1TenantsByTenantIDApps",
-                path_params={"tenantID": _tenant_id(self._hub)},
+                path_params={"tenantID": seam.tenant_id("apps.create")},
                 body=body,
             )
             self._replace(data)
@@ -110,9 +106,7 @@ class AsyncApp(Tracked):
         body = {k: to_json(v, where=k) for k, v in self.changes.items()}
         if body:
             self._replace(
-                await self._hub._call(
-                    "appsPatchApiV1AppsByAppID", path_params=self._path(), body=body
-                )
+                await seam.call("appsPatchApiV1AppsByAppID", path_params=self._path(), body=body)
             )
         return body
 
@@ -123,28 +117,24 @@ class AsyncApp(Tracked):
 
     async def refresh(self) -> None:
         """Replace local state with the server's (clears changes)."""
+        seam = self._bound("refresh")
         self._require_saved("refresh")
-        self._replace(await self._hub._call("appsGetApiV1AppsByAppID", path_params=self._path()))
+        self._replace(await seam.call("appsGetApiV1AppsByAppID", path_params=self._path()))
 
     async def delete(self, *, permanent: bool = False) -> None:
-        """Soft-delete the app; with ``permanent=True`` also delete it permanently."""
+        """Soft-delete the app; with ``permanent=True`` also delete it permanently.
+
+        A soft-deleted app can still be deleted permanently.
+        """
+        seam = self._bound("delete")
         self._require_saved("delete")
-        if self.deleted_at is None and self._state is not EntityState.DELETED:
-            data = await self._hub._call("appsDeleteApiV1AppsByAppID", path_params=self._path())
+        if self._state is not EntityState.DELETED:
+            data = await seam.call("appsDeleteApiV1AppsByAppID", path_params=self._path())
             if isinstance(data, dict) and data.get("id"):
                 self._replace(data)
-        if permanent:
-            await self._hub._call("appsDeleteApiV1AppsByAppIDPermanent", path_params=self._path())
             self._state = EntityState.DELETED
-
-
-def _tenant_id(hub: AsyncAxHub) -> str:
-    if not hub.tenant_id:
-        raise ValidationError(
-            "apps.create needs a tenant id: pass tenant_id= to the client or set AXHUB_TENANT_ID",
-            code="tenant_id_required",
-        )
-    return hub.tenant_id
+        if permanent:
+            await seam.call("appsDeleteApiV1AppsByAppIDPermanent", path_params=self._path())
 
 
 class AsyncAppManager:
@@ -155,27 +145,23 @@ class AsyncAppManager:
         app = await hub.apps.create(slug="crm", name="CRM", visibility="private")
     """
 
-    def __init__(self, hub: AsyncAxHub) -> None:
-        self._hub = hub
+    def __init__(self, seam: AsyncSeam) -> None:
+        self._seam = seam
 
     def __repr__(self) -> str:
-        return f"<AsyncAppManager tenant_id={self._hub.tenant_id!r}>"
+        return f"<AsyncAppManager tenant_id={self._seam.configured_tenant_id!r}>"
 
     def new(self, **fields: Any) -> AsyncApp:
         """A new, unsaved app bound to this client; ``save()`` creates it."""
         known = {f.name for f in attrs.fields(AsyncApp)}
-        app = AsyncApp(
+        return AsyncApp(
             **{k: v for k, v in fields.items() if k in known},
             extra={k: v for k, v in fields.items() if k not in known},
-        )
-        app._bind(self._hub)
-        app._state = EntityState.NEW
-        app._snapshot = {}
-        return app
+        )._new(self._seam)
 
     async def create(self, **fields: Any) -> AsyncApp:
         """Create an app (one POST); ``slug`` and ``name`` are required."""
-        _tenant_id(self._hub)
+        self._seam.tenant_id("apps.create")
         missing = [k for k in ("slug", "name") if not fields.get(k)]
         if missing:
             raise ValidationError(
@@ -189,14 +175,14 @@ class AsyncAppManager:
 
     async def get(self, app_id: str) -> AsyncApp:
         """Load an app by id (one GET)."""
-        data = await self._hub._call("appsGetApiV1AppsByAppID", path_params={"appID": app_id})
-        return AsyncApp._load(self._hub, data)
+        data = await self._seam.call("appsGetApiV1AppsByAppID", path_params={"appID": app_id})
+        return AsyncApp._loaded(self._seam, data)
 
     async def list(self) -> list[AsyncApp]:
         """Every app of the tenant, all pages."""
-        path = {"tenantID": _tenant_id(self._hub)}
-        items = await self._hub._call_all("appsGetApiV1TenantsByTenantIDApps", path)
-        return [AsyncApp._load(self._hub, item) for item in items]
+        path = {"tenantID": self._seam.tenant_id("apps.list")}
+        items = await self._seam.call_all("appsGetApiV1TenantsByTenantIDApps", path)
+        return [AsyncApp._loaded(self._seam, item) for item in items]
 
 
 class AsyncEnvVars:
@@ -209,9 +195,9 @@ class AsyncEnvVars:
         mode = await app.env_vars["API_MODE"]          # "live", KeyError when absent
     """
 
-    def __init__(self, hub: AsyncAxHub, app: AsyncApp) -> None:
-        self._hub = hub
+    def __init__(self, app: AsyncApp) -> None:
         self._app = app
+        self._seam = app._bound("use env_vars of")
 
     def __repr__(self) -> str:
         return f"<AsyncEnvVars of app {self._app.slug}>"
@@ -223,14 +209,14 @@ class AsyncEnvVars:
         body: dict[str, Any] = {"key": key, "value": value, "secret": secret}
         if stage is not None:
             body["stage"] = stage
-        data = await self._hub._call(
+        data = await self._seam.call(
             "appsPostApiV1AppsByAppIDEnvVars", path_params=self._app._path(), body=body
         )
         return structure(data, EnvVar)
 
     async def list(self) -> list[EnvVar]:
         """Every variable of the app (secret values read back as ``***``)."""
-        data = await self._hub._call(
+        data = await self._seam.call(
             "appsGetApiV1AppsByAppIDEnvVars", path_params=self._app._path()
         )
         return [structure(item, EnvVar) for item in list_items(data)[0]]
@@ -255,6 +241,6 @@ class AsyncEnvVars:
 
     async def delete(self, key: str) -> None:
         """Delete a variable (one DELETE); a missing key raises :class:`NotFoundError`."""
-        await self._hub._call(
+        await self._seam.call(
             "appsDeleteApiV1AppsByAppIDEnvVarsByKey", path_params={**self._app._path(), "key": key}
         )

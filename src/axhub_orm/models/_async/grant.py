@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from ..._errors import NotFoundError, StateError, ValidationError
-from .._base import EntityState, Tracked, structure
+from ..._errors import NotFoundError, ValidationError
+from .._base import EntityState, Tracked
 
 if TYPE_CHECKING:
     from .table import AsyncTable
@@ -19,15 +18,8 @@ __all__ = ["AsyncGrant", "AsyncGrants"]
 GRANT_ACTIONS = ("read", "write")
 
 
-class _TableBound:
-    # Declared for type checkers only: the binding is not a wire field, and cattrs must not
-    # try to resolve it at run time.
-    if TYPE_CHECKING:
-        _table: AsyncTable
-
-
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
-class AsyncGrant(Tracked, _TableBound):
+class AsyncGrant(Tracked["AsyncTable"]):
     """A grant of actions on a table to a principal; ``delete()`` revokes it (softly).
 
     After ``delete()`` the grant stays listed with ``revoked_at`` set.
@@ -41,6 +33,7 @@ class AsyncGrant(Tracked, _TableBound):
 
     _tracked: ClassVar[tuple[str, ...]] = ("principal_type", "principal_id", "actions")
     _kind: ClassVar[str] = "grant"
+    _make_with: ClassVar[str] = "table.grants.new(...)"
 
     id: str | None = None
     table_name: str | None = None
@@ -58,12 +51,8 @@ class AsyncGrant(Tracked, _TableBound):
             f"{','.join(self.actions)}{revoked} state={self._state.value}>"
         )
 
-    @classmethod
-    def _load(cls, table: AsyncTable, data: Mapping[str, Any]) -> AsyncGrant:
-        grant = structure(data, cls)
-        grant._table = table
-        grant._mark_loaded()
-        return grant
+    def _is_gone(self) -> bool:
+        return self.revoked_at is not None
 
     @property
     def is_revoked(self) -> bool:
@@ -89,18 +78,17 @@ class AsyncGrant(Tracked, _TableBound):
 
     async def save(self) -> dict[str, Any]:
         """Create a new grant (one POST); grants cannot be changed once created."""
+        table = self._bound("save")
         self._require_not_deleted("save")
         if self._state is EntityState.PERSISTED:
-            if self.changes:
-                raise StateError(
-                    "a grant cannot be changed: revoke it with delete() and create a new one",
-                    code="grant_immutable",
-                )
-            return {}
+            return self._refuse_changes(
+                "grant_immutable",
+                "a grant cannot be changed: revoke it with delete() and create a new one",
+            )
         body = self._body()
-        data = await self._table._hub._call(
+        data = await table._seam("save").call(
             "schemaPostApiV1AppsByAppIDTablesByTableNameGrants",
-            path_params=self._table._path(),
+            path_params=table._path(),
             body=body,
         )
         self._replace(data)
@@ -108,24 +96,24 @@ class AsyncGrant(Tracked, _TableBound):
 
     async def delete(self) -> None:
         """Revoke the grant (one DELETE); it stays listed with ``revoked_at`` set."""
+        table = self._bound("delete")
         self._require_saved("delete")
         self._require_not_deleted("delete")
-        data = await self._table._hub._call(
+        data = await table._seam("delete").call(
             "schemaDeleteApiV1AppsByAppIDTablesByTableNameGrantsByGrantID",
-            path_params={**self._table._path(), "grantID": str(self.id)},
+            path_params={**table._path(), "grantID": str(self.id)},
         )
         if isinstance(data, dict) and data.get("id"):
             self._replace(data)
         self._state = EntityState.DELETED
 
     async def refresh(self) -> None:
-        """Reload the grant from the table's grant list (one GET)."""
+        """Reload the grant from the table's grant list (one GET); a revoked grant is deleted."""
+        table = self._bound("refresh")
         self._require_saved("refresh")
-        for grant in await self._table.grants.list():
+        for grant in await table.grants.list():
             if grant.id == self.id:
-                state = self._state
                 self._copy_from(grant)
-                self._state = EntityState.DELETED if grant.is_revoked else state
                 return
         raise NotFoundError(f"grant {self.id} is no longer listed", code="not_found")
 
@@ -148,13 +136,9 @@ class AsyncGrants:
         self, *, principal_id: str, actions: list[str], principal_type: str = "user"
     ) -> AsyncGrant:
         """A new, unsaved grant bound to this table; ``save()`` creates it."""
-        grant = AsyncGrant(
+        return AsyncGrant(
             principal_id=principal_id, actions=list(actions), principal_type=principal_type
-        )
-        grant._table = self._table
-        grant._state = EntityState.NEW
-        grant._snapshot = {}
-        return grant
+        )._new(self._table)
 
     async def create(
         self, *, principal_id: str, actions: list[str], principal_type: str = "user"
@@ -166,7 +150,7 @@ class AsyncGrants:
 
     async def list(self) -> list[AsyncGrant]:
         """Every grant of the table, revoked ones included (with ``revoked_at`` set)."""
-        items = await self._table._hub._call_all(
+        items = await self._table._seam("list grants of").call_all(
             "schemaGetApiV1AppsByAppIDTablesByTableNameGrants", self._table._path()
         )
-        return [AsyncGrant._load(self._table, item) for item in items]
+        return [AsyncGrant._loaded(self._table, item) for item in items]

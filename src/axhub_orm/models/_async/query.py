@@ -137,7 +137,7 @@ class AsyncRowQuery:
 
     async def _send(self, operation_id: str, params: list[tuple[str, str]]) -> Mapping[str, Any]:
         try:
-            result: Mapping[str, Any] = await self._table._hub._call(
+            result: Mapping[str, Any] = await self._table._seam().call(
                 operation_id, path_params=self._table._data_path(), query=params
             )
         except ValidationError as exc:
@@ -258,7 +258,7 @@ class AsyncRowQuery:
 
     async def _get_by_id(self, row_id: str) -> AsyncRow:
         try:
-            data = await self._table._hub._call(
+            data = await self._table._seam().call(
                 "schemaGetDataByTenantSlugByAppSlugByTableById",
                 path_params={**self._table._data_path(), "id": row_id},
             )

@@ -16,7 +16,6 @@ from .._base import (
     EntityState,
     Tracked,
     check_identifier,
-    structure,
 )
 from .._typed import M, RowModel, SchemaPlan, TableModel, require_fit
 from .grant import AsyncGrants
@@ -24,14 +23,14 @@ from .query import AsyncRowQuery
 from .typed import AsyncTypedRowQuery, sync_model
 
 if TYPE_CHECKING:
-    from ..._async._client import AsyncAxHub
+    from ..._async._seam import AsyncSeam
     from .app import AsyncApp
 
 __all__ = ["AsyncColumn", "AsyncColumns", "AsyncTable", "AsyncTableManager"]
 
 
 @attrs.define(eq=False, slots=False, repr=False)
-class AsyncColumn(ColumnSpec, Tracked):
+class AsyncColumn(ColumnSpec, Tracked["AsyncTable"]):
     """A column: unbound, a declaration; bound, ``save()`` adds it and ``delete()`` drops it.
 
     Example::
@@ -42,54 +41,39 @@ class AsyncColumn(ColumnSpec, Tracked):
 
     _tracked: ClassVar[tuple[str, ...]] = ("name", "type", "nullable", "default")
     _kind: ClassVar[str] = "column"
-
-    def __attrs_post_init__(self) -> None:
-        self._table: AsyncTable | None = None
-        self._state = EntityState.NEW
-        self._snapshot = {}
-
-    def _bound_table(self, verb: str) -> AsyncTable:
-        if self._table is None:
-            raise StateError(
-                f"cannot {verb}() column {self.name!r}: it is not bound to a table; "
-                "use table.columns.add(column)",
-                code="not_bound",
-            )
-        return self._table
+    _make_with: ClassVar[str] = "table.columns.add(column)"
 
     @property
     def table(self) -> AsyncTable | None:
         """The table this column belongs to (``None`` for a declaration)."""
-        return self._table
+        return self._binding
 
     async def save(self) -> dict[str, Any]:
         """Add a new bound column (one POST); a changed persisted column is refused."""
+        table = self._bound("save")
         self._require_not_deleted("save")
-        table = self._bound_table("save")
         if self._state is EntityState.PERSISTED:
-            if self.changes:
-                raise StateError(
-                    f"column {self.name!r} cannot be altered (changed: {', '.join(self.changes)}): "
-                    "drop it with delete() and add it again",
-                    code="column_immutable",
-                )
-            return {}
+            return self._refuse_changes(
+                "column_immutable",
+                f"column {self.name!r} cannot be altered (changed: {{changed}}): "
+                "drop it with delete() and add it again",
+            )
         body = {"column": self.to_wire()}
-        data = await table._hub._call(
+        data = await table._seam().call(
             "schemaPostApiV1AppsByAppIDTablesByTableNameColumns",
             path_params=table._path(),
             body=body,
         )
         table._replace(data)
-        self._mark_loaded()
+        self._take_snapshot()
         return body
 
     async def delete(self) -> None:
         """Drop the column from its table (one DELETE)."""
+        table = self._bound("delete")
         self._require_saved("delete")
         self._require_not_deleted("delete")
-        table = self._bound_table("delete")
-        await table._hub._call(
+        await table._seam().call(
             "schemaDeleteApiV1AppsByAppIDTablesByTableNameColumnsByColumnName",
             path_params={**table._path(), "columnName": self.name},
         )
@@ -98,12 +82,12 @@ class AsyncColumn(ColumnSpec, Tracked):
 
     async def refresh(self) -> None:
         """Reload the column's definition from its table (one GET)."""
+        table = self._bound("refresh")
         self._require_saved("refresh")
-        table = self._bound_table("refresh")
         await table.refresh()
         fresh = table.columns[self.name]
         self.type, self.nullable, self.default = fresh.type, fresh.nullable, fresh.default
-        self._mark_loaded()
+        self._take_snapshot()
 
 
 class AsyncColumns:
@@ -122,14 +106,8 @@ class AsyncColumns:
         """The declared column names, in table order."""
         return [str(c.get("name")) for c in self._table.column_defs]
 
-    def _bound(self, data: Mapping[str, Any]) -> AsyncColumn:
-        column = structure(data, AsyncColumn)
-        column._table = self._table
-        column._mark_loaded()
-        return column
-
     def __iter__(self) -> Iterator[AsyncColumn]:
-        return iter([self._bound(c) for c in self._table.column_defs])
+        return iter([AsyncColumn._loaded(self._table, c) for c in self._table.column_defs])
 
     def __len__(self) -> int:
         return len(self._table.column_defs)
@@ -140,16 +118,14 @@ class AsyncColumns:
     def __getitem__(self, name: str) -> AsyncColumn:
         for data in self._table.column_defs:
             if data.get("name") == name:
-                return self._bound(data)
+                return AsyncColumn._loaded(self._table, data)
         raise KeyError(name)
 
     def new(
         self, name: str, type: str, *, nullable: bool = True, default: str | None = None
     ) -> AsyncColumn:
         """A new column bound to this table; ``save()`` adds it."""
-        column = AsyncColumn(name, type, nullable=nullable, default=default)
-        column._table = self._table
-        return column
+        return AsyncColumn(name, type, nullable=nullable, default=default)._new(self._table)
 
     async def add(self, column: ColumnSpec) -> AsyncColumn:
         """Add a column declared elsewhere (one POST); returns it bound."""
@@ -159,7 +135,7 @@ class AsyncColumns:
 
 
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
-class AsyncTable(Tracked, Generic[TableModel]):
+class AsyncTable(Tracked["AsyncApp"], Generic[TableModel]):
     """A table of an app: its definition, ``columns``, ``grants`` and ``rows``.
 
     Loaded with a model (``app.tables.get("tickets", model=Ticket)``, an ``AsyncTable[Ticket]``),
@@ -173,6 +149,7 @@ class AsyncTable(Tracked, Generic[TableModel]):
 
     _tracked: ClassVar[tuple[str, ...]] = ("description",)
     _kind: ClassVar[str] = "table"
+    _make_with: ClassVar[str] = "app.tables.new(...)"
     _wire_names: ClassVar[Mapping[str, str]] = {"name": "table_name", "column_defs": "columns"}
 
     name: str
@@ -186,38 +163,29 @@ class AsyncTable(Tracked, Generic[TableModel]):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
+    _model: type[TableModel] | None = attrs.field(default=None, init=False, eq=False)
 
     def __repr__(self) -> str:
         return f"<AsyncTable {self.name} app={self.app_id} state={self._state.value}>"
 
-    @classmethod
-    def _load(cls, hub: AsyncAxHub, app: AsyncApp, data: Mapping[str, Any]) -> AsyncTable:
-        table = structure(data, cls)
-        table._bind(hub, app)
-        table._mark_loaded()
-        return table
-
-    def _bind(self, hub: AsyncAxHub, app: AsyncApp) -> None:
-        self._hub = hub
-        self._app = app
-        self._model: type[TableModel] | None = None
+    def _seam(self, verb: str = "use") -> AsyncSeam:
+        return self._bound(verb)._bound(verb)
 
     def _path(self) -> dict[str, str]:
-        return {**self._app._path(), "tableName": self.name}
+        return {**self._bound("use")._path(), "tableName": self.name}
 
     def _data_path(self) -> dict[str, str]:
-        if not self._hub.tenant_slug:
-            raise ValidationError(
-                "row operations need the tenant slug: pass tenant_slug= to the client or set "
-                "AXHUB_TENANT_SLUG",
-                code="tenant_slug_required",
-            )
-        return {"tenantSlug": self._hub.tenant_slug, "appSlug": self._app.slug, "table": self.name}
+        app = self._bound("use rows of")
+        return {
+            "tenantSlug": app._bound("use").tenant_slug(),
+            "appSlug": app.slug,
+            "table": self.name,
+        }
 
     @property
     def app(self) -> AsyncApp:
         """The app this table belongs to."""
-        return self._app
+        return self._bound("use the app of")
 
     @property
     def column_names(self) -> frozenset[str]:
@@ -234,11 +202,13 @@ class AsyncTable(Tracked, Generic[TableModel]):
     def grants(self) -> AsyncGrants:
         """The table's grants: ``create``, ``list``."""
         self._require_saved("use grants of")
+        self._bound("use grants of")
         return AsyncGrants(self)
 
     @property
     def rows(self) -> AsyncRowQuery:
         """A lazy query over every row of the table; also ``create``, ``new``, ``get``."""
+        self._bound("use rows of")
         self._require_saved("use rows of")
         return AsyncRowQuery._root(self)
 
@@ -260,17 +230,15 @@ class AsyncTable(Tracked, Generic[TableModel]):
 
     async def save(self) -> dict[str, Any]:
         """Create a new table (one POST); tables have no update route, so changes are refused."""
+        app = self._bound("save")
         self._require_not_deleted("save")
         if self._state is EntityState.PERSISTED:
-            if self.changes:
-                raise StateError(
-                    f"table {self.name!r} has no update route (changed: {', '.join(self.changes)})",
-                    code="table_immutable",
-                )
-            return {}
+            return self._refuse_changes(
+                "table_immutable", f"table {self.name!r} has no update route (changed: {{changed}})"
+            )
         body = self._create_body()
-        data = await self._hub._call(
-            "schemaPostApiV1AppsByAppIDTables", path_params=self._app._path(), body=body
+        data = await self._seam("save").call(
+            "schemaPostApiV1AppsByAppIDTables", path_params=app._path(), body=body
         )
         self._replace(data)
         return body
@@ -296,26 +264,25 @@ class AsyncTable(Tracked, Generic[TableModel]):
 
     async def refresh(self) -> None:
         """Replace local state with the server's definition (one GET)."""
+        seam = self._seam("refresh")
         self._require_saved("refresh")
         self._replace(
-            await self._hub._call(
-                "schemaGetApiV1AppsByAppIDTablesByTableName", path_params=self._path()
-            )
+            await seam.call("schemaGetApiV1AppsByAppIDTablesByTableName", path_params=self._path())
         )
 
     async def delete(self) -> None:
         """Delete the table and its rows (one DELETE); a follow-up get raises NotFoundError."""
+        seam = self._seam("delete")
         self._require_saved("delete")
         self._require_not_deleted("delete")
-        await self._hub._call(
-            "schemaDeleteApiV1AppsByAppIDTablesByTableName", path_params=self._path()
-        )
+        await seam.call("schemaDeleteApiV1AppsByAppIDTablesByTableName", path_params=self._path())
         self._state = EntityState.DELETED
 
     async def browse(self, *, page: int = 1, per_page: int = 100) -> Browse:
         """The admin view of one page of rows (verbatim) with the table's columns (one GET)."""
+        seam = self._seam("browse")
         self._require_saved("browse")
-        data = await self._hub._call(
+        data = await seam.call(
             "schemaGetApiV1AppsByAppIDTablesByTableNameRows",
             path_params=self._path(),
             query={"page": page, "per_page": per_page},
@@ -337,9 +304,9 @@ class AsyncTableManager:
         table = await app.tables.create("tickets", columns=[Column("title", "text")])
     """
 
-    def __init__(self, hub: AsyncAxHub, app: AsyncApp) -> None:
-        self._hub = hub
+    def __init__(self, app: AsyncApp) -> None:
         self._app = app
+        self._seam = app._bound("use tables of")
 
     def __repr__(self) -> str:
         return f"<AsyncTableManager of app {self._app.slug}>"
@@ -353,16 +320,12 @@ class AsyncTableManager:
         description: str | None = None,
     ) -> AsyncTable:
         """A new, unsaved table bound to this app; ``save()`` creates it."""
-        table = AsyncTable(
+        return AsyncTable(
             name=name,
             owner_column=owner_column,
             description=description,
             column_defs=[c.to_wire() for c in columns],
-        )
-        table._bind(self._hub, self._app)
-        table._state = EntityState.NEW
-        table._snapshot = {}
-        return table
+        )._new(self._app)
 
     async def create(
         self,
@@ -389,11 +352,11 @@ class AsyncTableManager:
         With ``model``, the table's columns are checked against it (a missing column or a
         type conflict raises ``RowValidationError``) and ``table.typed_rows`` yields instances.
         """
-        data = await self._hub._call(
+        data = await self._seam.call(
             "schemaGetApiV1AppsByAppIDTablesByTableName",
             path_params={**self._app._path(), "tableName": name},
         )
-        table: AsyncTable[Any] = AsyncTable._load(self._hub, self._app, data)
+        table: AsyncTable[Any] = AsyncTable._loaded(self._app, data)
         if model is not None:
             require_fit(model, table.name, table.column_defs)
             table._model = model
@@ -425,8 +388,8 @@ class AsyncTableManager:
 
     async def list(self) -> list[AsyncTable]:
         """Every table of the app, all pages."""
-        items = await self._hub._call_all("schemaGetApiV1AppsByAppIDTables", self._app._path())
-        return [AsyncTable._load(self._hub, self._app, item) for item in items]
+        items = await self._seam.call_all("schemaGetApiV1AppsByAppIDTables", self._app._path())
+        return [AsyncTable._loaded(self._app, item) for item in items]
 
     async def exists(self, name: str) -> bool:
         """Whether a table of that name exists (one GET)."""

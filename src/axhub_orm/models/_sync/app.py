@@ -3,25 +3,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
 from ..._errors import ValidationError
+from ..._sync._seam import Seam
 from ..._wire import to_json
 from .._base import EntityState, EnvVar, Tracked, format_dirty, list_items, structure
 from .table import TableManager
-
-if TYPE_CHECKING:
-    from ..._sync._client import AxHub
 
 __all__ = ["App", "AppManager", "EnvVars"]
 
 
 @attrs.define(kw_only=True, eq=False, slots=False, repr=False)
-class App(Tracked):
+class App(Tracked[Seam]):
     """An AX Hub app: ``save()`` creates or PATCHes the changed fields, ``delete()`` soft-deletes.
 
     Example::
@@ -41,6 +38,7 @@ class App(Tracked):
         "data_scopes",
     )
     _kind: ClassVar[str] = "app"
+    _make_with: ClassVar[str] = "hub.apps.new(...)"
 
     id: str | None = None
     slug: str = ""
@@ -66,44 +64,41 @@ class App(Tracked):
         dirty = format_dirty(self.changes if self._state is EntityState.PERSISTED else ())
         return f"<App {self.slug or '?'} id={self.id} state={self._state.value} dirty={dirty}>"
 
-    @classmethod
-    def _load(cls, hub: AxHub, data: Mapping[str, Any]) -> App:
-        app = structure(data, cls)
-        app._bind(hub)
-        app._mark_loaded()
-        return app
-
-    def _bind(self, hub: AxHub) -> None:
-        self._hub = hub
+    def _is_gone(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_deleted(self) -> bool:
         """Whether the app is soft-deleted (``deleted_at`` set) or was deleted permanently."""
-        return self.deleted_at is not None or self._state is EntityState.DELETED
+        return self._state is EntityState.DELETED
 
     @property
     def tables(self) -> TableManager:
         """The app's tables: ``create``, ``get``, ``list``."""
         self._require_saved("use tables of")
-        return TableManager(self._hub, self)
+        return TableManager(self)
 
     @property
     def env_vars(self) -> EnvVars:
         """The app's environment variables: ``set``, ``list``, ``get``, ``delete``."""
         self._require_saved("use env_vars of")
-        return EnvVars(self._hub, self)
+        return EnvVars(self)
 
     def _path(self) -> dict[str, str]:
         return {"appID": str(self.id)}
 
     def save(self) -> dict[str, Any]:
-        """Create a new app, or PATCH the changed fields; returns what was sent ({} if nothing)."""
+        """Create a new app, or PATCH the changed fields; returns what was sent ({} if nothing).
+
+        A deleted app (soft-deleted too) refuses with :class:`StateError`.
+        """
+        seam = self._bound("save")
         self._require_not_deleted("save")
         if self._state is EntityState.NEW:
             body = {k: to_json(v, where=k) for k, v in self._create_body().items()}
-            data = self._hub._call(
+            data = seam.call(
                 "appsPostApiV1TenantsByTenantIDApps",
-                path_params={"tenantID": _tenant_id(self._hub)},
+                path_params={"tenantID": seam.tenant_id("apps.create")},
                 body=body,
             )
             self._replace(data)
@@ -111,7 +106,7 @@ class App(Tracked):
         body = {k: to_json(v, where=k) for k, v in self.changes.items()}
         if body:
             self._replace(
-                self._hub._call("appsPatchApiV1AppsByAppID", path_params=self._path(), body=body)
+                seam.call("appsPatchApiV1AppsByAppID", path_params=self._path(), body=body)
             )
         return body
 
@@ -122,28 +117,24 @@ class App(Tracked):
 
     def refresh(self) -> None:
         """Replace local state with the server's (clears changes)."""
+        seam = self._bound("refresh")
         self._require_saved("refresh")
-        self._replace(self._hub._call("appsGetApiV1AppsByAppID", path_params=self._path()))
+        self._replace(seam.call("appsGetApiV1AppsByAppID", path_params=self._path()))
 
     def delete(self, *, permanent: bool = False) -> None:
-        """Soft-delete the app; with ``permanent=True`` also delete it permanently."""
+        """Soft-delete the app; with ``permanent=True`` also delete it permanently.
+
+        A soft-deleted app can still be deleted permanently.
+        """
+        seam = self._bound("delete")
         self._require_saved("delete")
-        if self.deleted_at is None and self._state is not EntityState.DELETED:
-            data = self._hub._call("appsDeleteApiV1AppsByAppID", path_params=self._path())
+        if self._state is not EntityState.DELETED:
+            data = seam.call("appsDeleteApiV1AppsByAppID", path_params=self._path())
             if isinstance(data, dict) and data.get("id"):
                 self._replace(data)
-        if permanent:
-            self._hub._call("appsDeleteApiV1AppsByAppIDPermanent", path_params=self._path())
             self._state = EntityState.DELETED
-
-
-def _tenant_id(hub: AxHub) -> str:
-    if not hub.tenant_id:
-        raise ValidationError(
-            "apps.create needs a tenant id: pass tenant_id= to the client or set AXHUB_TENANT_ID",
-            code="tenant_id_required",
-        )
-    return hub.tenant_id
+        if permanent:
+            seam.call("appsDeleteApiV1AppsByAppIDPermanent", path_params=self._path())
 
 
 class AppManager:
@@ -154,27 +145,23 @@ class AppManager:
         app = hub.apps.create(slug="crm", name="CRM", visibility="private")
     """
 
-    def __init__(self, hub: AxHub) -> None:
-        self._hub = hub
+    def __init__(self, seam: Seam) -> None:
+        self._seam = seam
 
     def __repr__(self) -> str:
-        return f"<AppManager tenant_id={self._hub.tenant_id!r}>"
+        return f"<AppManager tenant_id={self._seam.configured_tenant_id!r}>"
 
     def new(self, **fields: Any) -> App:
         """A new, unsaved app bound to this client; ``save()`` creates it."""
         known = {f.name for f in attrs.fields(App)}
-        app = App(
+        return App(
             **{k: v for k, v in fields.items() if k in known},
             extra={k: v for k, v in fields.items() if k not in known},
-        )
-        app._bind(self._hub)
-        app._state = EntityState.NEW
-        app._snapshot = {}
-        return app
+        )._new(self._seam)
 
     def create(self, **fields: Any) -> App:
         """Create an app (one POST); ``slug`` and ``name`` are required."""
-        _tenant_id(self._hub)
+        self._seam.tenant_id("apps.create")
         missing = [k for k in ("slug", "name") if not fields.get(k)]
         if missing:
             raise ValidationError(
@@ -188,14 +175,14 @@ class AppManager:
 
     def get(self, app_id: str) -> App:
         """Load an app by id (one GET)."""
-        data = self._hub._call("appsGetApiV1AppsByAppID", path_params={"appID": app_id})
-        return App._load(self._hub, data)
+        data = self._seam.call("appsGetApiV1AppsByAppID", path_params={"appID": app_id})
+        return App._loaded(self._seam, data)
 
     def list(self) -> list[App]:
         """Every app of the tenant, all pages."""
-        path = {"tenantID": _tenant_id(self._hub)}
-        items = self._hub._call_all("appsGetApiV1TenantsByTenantIDApps", path)
-        return [App._load(self._hub, item) for item in items]
+        path = {"tenantID": self._seam.tenant_id("apps.list")}
+        items = self._seam.call_all("appsGetApiV1TenantsByTenantIDApps", path)
+        return [App._loaded(self._seam, item) for item in items]
 
 
 class EnvVars:
@@ -208,9 +195,9 @@ class EnvVars:
         mode = app.env_vars["API_MODE"]          # "live", KeyError when absent
     """
 
-    def __init__(self, hub: AxHub, app: App) -> None:
-        self._hub = hub
+    def __init__(self, app: App) -> None:
         self._app = app
+        self._seam = app._bound("use env_vars of")
 
     def __repr__(self) -> str:
         return f"<EnvVars of app {self._app.slug}>"
@@ -222,14 +209,14 @@ class EnvVars:
         body: dict[str, Any] = {"key": key, "value": value, "secret": secret}
         if stage is not None:
             body["stage"] = stage
-        data = self._hub._call(
+        data = self._seam.call(
             "appsPostApiV1AppsByAppIDEnvVars", path_params=self._app._path(), body=body
         )
         return structure(data, EnvVar)
 
     def list(self) -> list[EnvVar]:
         """Every variable of the app (secret values read back as ``***``)."""
-        data = self._hub._call("appsGetApiV1AppsByAppIDEnvVars", path_params=self._app._path())
+        data = self._seam.call("appsGetApiV1AppsByAppIDEnvVars", path_params=self._app._path())
         return [structure(item, EnvVar) for item in list_items(data)[0]]
 
     def as_dict(self) -> dict[str, str]:
@@ -252,6 +239,6 @@ class EnvVars:
 
     def delete(self, key: str) -> None:
         """Delete a variable (one DELETE); a missing key raises :class:`NotFoundError`."""
-        self._hub._call(
+        self._seam.call(
             "appsDeleteApiV1AppsByAppIDEnvVarsByKey", path_params={**self._app._path(), "key": key}
         )

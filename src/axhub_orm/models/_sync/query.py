@@ -138,7 +138,7 @@ class RowQuery:
 
     def _send(self, operation_id: str, params: list[tuple[str, str]]) -> Mapping[str, Any]:
         try:
-            result: Mapping[str, Any] = self._table._hub._call(
+            result: Mapping[str, Any] = self._table._seam().call(
                 operation_id, path_params=self._table._data_path(), query=params
             )
         except ValidationError as exc:
@@ -259,7 +259,7 @@ class RowQuery:
 
     def _get_by_id(self, row_id: str) -> Row:
         try:
-            data = self._table._hub._call(
+            data = self._table._seam().call(
                 "schemaGetDataByTenantSlugByAppSlugByTableById",
                 path_params={**self._table._data_path(), "id": row_id},
             )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..._errors import StateError, ValidationError
+from ..._errors import ValidationError
 from ..._wire import IMPLICIT_COLUMNS, to_json
-from .._base import EntityState, format_dirty, parse_timestamp
+from .._base import EntityState, Stateful, format_dirty, parse_timestamp
 
 if TYPE_CHECKING:
     from .table import Table
@@ -26,7 +26,7 @@ def _own(value: Any) -> Any:
     return value
 
 
-class Row(MutableMapping[str, Any]):
+class Row(Stateful, MutableMapping[str, Any]):
     """One row: ``row["status"] = "done"; row.save()`` PATCHes just ``status``.
 
     Keys are the column names exactly as declared; ``id``, ``created_at`` and ``updated_at``
@@ -40,6 +40,7 @@ class Row(MutableMapping[str, Any]):
     """
 
     __slots__ = ("_data", "_snapshot", "_state", "_table")
+    _kind: ClassVar[str] = "row"
 
     def __init__(
         self, table: Table, data: Mapping[str, Any], *, state: EntityState = EntityState.NEW
@@ -120,11 +121,6 @@ class Row(MutableMapping[str, Any]):
         return self._table
 
     @property
-    def state(self) -> EntityState:
-        """``NEW``, ``PERSISTED`` or ``DELETED``."""
-        return self._state
-
-    @property
     def changes(self) -> dict[str, Any]:
         """The columns changed since the row was loaded, with their new values."""
         snap = self._snapshot
@@ -136,21 +132,19 @@ class Row(MutableMapping[str, Any]):
 
     # -- verbs ------------------------------------------------------------------------------
     def _path(self, verb: str) -> dict[str, str]:
-        if self._state is EntityState.NEW:
-            raise StateError(f"cannot {verb}() a new row: save() it first", code="not_saved")
+        """The row's route parameters; a new or deleted row refuses ``verb``."""
+        self._require_saved(verb)
+        self._require_not_deleted(verb)
         return {**self._table._data_path(), "id": str(self.id)}
 
     def save(self) -> dict[str, Any]:
         """Insert a new row (one POST) or PATCH the changed columns; returns what was sent."""
-        if self._state is EntityState.DELETED:
-            raise StateError(
-                "cannot save() a deleted row; create a new one", code="already_deleted"
-            )
-        hub = self._table._hub
+        self._require_not_deleted("save")
+        seam = self._table._seam("save")
         if self._state is EntityState.NEW:
             body = {k: to_json(v, where=k) for k, v in self._data.items()}
             self._take(
-                hub._call(
+                seam.call(
                     "schemaPostDataByTenantSlugByAppSlugByTable",
                     path_params=self._table._data_path(),
                     body=body,
@@ -160,7 +154,7 @@ class Row(MutableMapping[str, Any]):
         body = {k: to_json(v, where=k) for k, v in self.changes.items()}
         if body:
             self._take(
-                hub._call(
+                seam.call(
                     "schemaPatchDataByTenantSlugByAppSlugByTableById",
                     path_params=self._path("save"),
                     body=body,
@@ -169,10 +163,13 @@ class Row(MutableMapping[str, Any]):
         return body
 
     def refresh(self) -> None:
-        """Replace local values with the server's (one GET); clears changes."""
+        """Replace local values with the server's (one GET); clears changes.
+
+        A new or deleted row refuses with :class:`StateError` before sending.
+        """
         path = self._path("refresh")
         self._take(
-            self._table._hub._call(
+            self._table._seam("refresh").call(
                 "schemaGetDataByTenantSlugByAppSlugByTableById", path_params=path
             )
         )
@@ -180,7 +177,7 @@ class Row(MutableMapping[str, Any]):
     def delete(self) -> None:
         """Delete the row (one DELETE); a later ``get`` of its id raises NotFoundError."""
         path = self._path("delete")
-        if self._state is EntityState.DELETED:
-            raise StateError("the row is already deleted", code="already_deleted")
-        self._table._hub._call("schemaDeleteDataByTenantSlugByAppSlugByTableById", path_params=path)
+        self._table._seam("delete").call(
+            "schemaDeleteDataByTenantSlugByAppSlugByTableById", path_params=path
+        )
         self._state = EntityState.DELETED
