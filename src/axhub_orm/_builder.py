@@ -11,19 +11,20 @@ returns is an ordinary ``httpx.Request`` that any httpx transport accepts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import httpx
 
+from . import _json
+
 __all__ = ["RequestBuilder", "encode_json"]
 
 
 def encode_json(body: Any) -> bytes:
     """A JSON body exactly as ``httpx`` 0.28 encodes ``json=`` (compact, UTF-8, no NaN)."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return _json.dumps(body)
 
 
 @lru_cache(maxsize=1024)

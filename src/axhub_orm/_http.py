@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import attrs
 
+from . import _json
 from ._errors import (
     AxHubError,
     ValidationError,
@@ -248,7 +249,7 @@ def decode_json(content: bytes) -> Any:
     """Decode a 2xx body: empty → ``{}``; otherwise JSON."""
     if not content.strip():
         return {}
-    return json.loads(content)
+    return _json.loads(content)
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])_([a-z0-9])")
