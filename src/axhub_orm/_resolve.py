@@ -5,56 +5,71 @@ Used by the emulator to route requests and by the demo to name the operations it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._routes import ROUTES, Route
 
 __all__ = ["resolve", "resolve_path"]
 
 
-@dataclass(frozen=True)
-class _Template:
-    route: Route
-    parts: tuple[str | None, ...]  # a literal segment, or None for a {param}
+@dataclass
+class _Node:
+    """One path segment of the route trie: literal children, a parameter child, routes here."""
 
-    @property
-    def specificity(self) -> tuple[bool, ...]:
-        return tuple(p is not None for p in self.parts)
-
-    def match(self, segments: list[str]) -> dict[str, str] | None:
-        if len(segments) != len(self.parts):
-            return None
-        values: list[str] = []
-        for part, segment in zip(self.parts, segments, strict=True):
-            if part is None:
-                if not segment:
-                    return None
-                values.append(segment)
-            elif part != segment:
-                return None
-        return dict(zip(self.route.path_params, values, strict=True))
+    literals: dict[str, _Node] = field(default_factory=dict)
+    param: _Node | None = None
+    routes: dict[str, Route] = field(default_factory=dict)  # method -> route
 
 
-def _compile_templates() -> list[_Template]:
-    templates = []
+def _build_trie() -> _Node:
+    root = _Node()
     for route in ROUTES.values():
-        templates.append(_Template(route, route.template.segments))
-    # literal segments win over parameters, left to right (``tables/column-types`` before
-    # ``tables/{tableName}``)
-    return sorted(templates, key=lambda t: t.specificity, reverse=True)
+        node = root
+        for segment in route.template.segments:
+            if segment is None:  # a {param}
+                node.param = node.param or _Node()
+                node = node.param
+            else:
+                node = node.literals.setdefault(segment, _Node())
+        node.routes.setdefault(route.method, route)
+    return root
 
 
-_TEMPLATES = _compile_templates()
+_TRIE = _build_trie()
+
+
+def _walk(
+    node: _Node, segments: list[str], index: int, method: str, values: list[str]
+) -> Route | None:
+    """The route of ``segments[index:]`` below ``node``, collecting parameter ``values``.
+
+    Depth first, a literal segment before a parameter (``tables/column-types`` wins over
+    ``tables/{tableName}``), left to right.
+    """
+    if index == len(segments):
+        return node.routes.get(method)
+    segment = segments[index]
+    child = node.literals.get(segment)
+    if child is not None:
+        found = _walk(child, segments, index + 1, method, values)
+        if found is not None:
+            return found
+    if node.param is not None and segment:
+        values.append(segment)
+        found = _walk(node.param, segments, index + 1, method, values)
+        if found is not None:
+            return found
+        values.pop()
+    return None
 
 
 def resolve(method: str, segments: list[str]) -> tuple[Route, dict[str, str]] | None:
     """The most specific route for ``method`` and path ``segments``, with its path params."""
-    for template in _TEMPLATES:
-        if template.route.method == method:
-            params = template.match(segments)
-            if params is not None:
-                return template.route, params
-    return None
+    values: list[str] = []
+    route = _walk(_TRIE, segments, 0, method, values)
+    if route is None:
+        return None
+    return route, dict(zip(route.path_params, values, strict=True))
 
 
 def resolve_path(method: str, path: str) -> tuple[Route, dict[str, str]] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from axhub_orm.local import LocalAxHub, SQLiteStore, Store, open_store
 from axhub_orm.local._filters import compile_row_selection
 from axhub_orm.local._store import Condition, Paging, SortKey
 from axhub_orm.local._types import IMPLICIT_COLUMNS, ColumnDef
+
+from .conftest import rows_url
 
 
 def _columns() -> dict[str, ColumnDef]:
@@ -122,3 +125,23 @@ def test_a_file_from_before_the_subdomain_column_is_migrated(tmp_path: Path) -> 
         answer = c.get(url, params={"slug": "new-app", "subdomain": "olds"}).json()
         assert c.get(f"/api/v1/apps/{doc['id']}").json() == doc
     assert answer == {"available": False, "reason": "taken"}
+
+
+def test_key_paging_reads_every_row_once_in_id_order(
+    client: httpx.Client, make_table: Callable[..., tuple[dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Pages of ``sort=id&id=gt.<last id>`` read every row exactly once, in id order."""
+    application, table = make_table([{"name": "n", "type": "int"}])
+    url = rows_url(application, table)
+    for n in range(23):
+        assert client.post(url, json={"n": n}).status_code == 201
+    seen: list[str] = []
+    last = "00000000-0000-0000-0000-000000000000"
+    while True:
+        page = client.get(url, params={"sort": "id", "per_page": "5", "id": f"gt.{last}"}).json()
+        seen += [row["id"] for row in page["items"]]
+        if not page["has_more"]:
+            break
+        last = seen[-1]
+    assert len(seen) == 23
+    assert seen == sorted(set(seen))

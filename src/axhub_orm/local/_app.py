@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 import threading
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,13 +95,14 @@ class EmulatorApp:
             return
         request = await _read_request(scope, receive)
         status, headers, body = self.handle(request)
+        headers.append((b"content-length", str(len(body)).encode("ascii")))  # not chunked
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     def handle(self, request: _Request) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """Answer one request synchronously: ``(status, headers, body)``."""
         sent_id = request.headers.get("x-request-id", "")
-        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else f"req_{uuid.uuid4().hex[:24]}"
+        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else f"req_{os.urandom(12).hex()}"
         headers = [(b"x-request-id", request_id.encode("ascii"))]
         try:
             reply = self._dispatch(request)

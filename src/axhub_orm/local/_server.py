@@ -118,6 +118,7 @@ class LocalAxHub:
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
+                ws="none",  # no WebSocket routes; uvicorn then imports no WebSocket library
                 timeout_graceful_shutdown=2,
                 ssl_certfile=None if self.ssl_certfile is None else str(self.ssl_certfile),
                 ssl_keyfile=None if self.ssl_keyfile is None else str(self.ssl_keyfile),

@@ -284,8 +284,12 @@ class SQLStoreBase(ABC):
         )
 
     def _app_row(self, key: tuple[Any, ...], sql: str, params: Sequence[Any]) -> Any:
-        found = self._cached(key, lambda: self._one(sql, params))
-        return None if found is None else (json.loads(found[0]), str(found[1]))
+        def load() -> tuple[dict[str, Any], str] | None:
+            row = self._one(sql, params)
+            return None if row is None else (json.loads(row[0]), str(row[1]))
+
+        found = self._cached(key, load)
+        return None if found is None else (dict(found[0]), found[1])  # a copy per caller
 
     def app(self, app_id: str) -> tuple[dict[str, Any], str] | None:
         """``(doc, state)`` of an app by id."""

@@ -6,6 +6,7 @@ one SQLite transaction, so every request is atomic and writes are serialized.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -21,7 +22,7 @@ from ._types import ColumnDef, from_db, jsonb_key, utc_now
 
 __all__ = ["SQLiteStore"]
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2  # 1: apps.subdomain; 2: the owner indexes
 _IDENT = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 _AFFINITY: Mapping[str, str] = {
     "text": "TEXT",
@@ -36,6 +37,7 @@ _AFFINITY: Mapping[str, str] = {
 _CMP = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
+@functools.lru_cache(maxsize=4096)
 def quote_ident(name: str) -> str:
     """Double-quote an identifier that was already validated; refuse anything else.
 
@@ -147,11 +149,13 @@ class SQLiteStore(SQLStoreBase):
     # --- row tables -------------------------------------------------------------------
 
     def _owner_index(self, meta: TableMeta) -> None:
+        """Index the owner column: by insertion order (the default sort) and by id (key paging)."""
         if meta.owner_column is None:
             return
-        name = quote_ident(f"{meta.storage_name}_owner")
         owner = quote_ident(meta.owner_column)
-        self._execute(f"CREATE INDEX IF NOT EXISTS {name} ON {_table(meta)} ({owner}, id)")
+        for suffix, columns in (("owner", owner), ("owner_id", f"{owner}, id")):
+            name = quote_ident(f"{meta.storage_name}_{suffix}")
+            self._execute(f"CREATE INDEX IF NOT EXISTS {name} ON {_table(meta)} ({columns})")
 
     def _create_storage(self, meta: TableMeta) -> None:
         defs = "".join(f", {quote_ident(c.name)} {_AFFINITY[c.type]}" for c in meta.columns)
