@@ -42,7 +42,7 @@ import builtins
 import difflib
 import json
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, SupportsIndex
 from urllib.parse import urlencode
 
@@ -50,7 +50,7 @@ import attrs
 
 from ._errors import QueryError
 from ._pages import MAX_PER_PAGE, PagePlan, PageRequest, best_per_page, check_per_page
-from ._wire import IMPLICIT_COLUMNS, is_identifier, to_text
+from ._wire import COLUMN_TYPES, IMPLICIT_COLUMNS, is_identifier, to_text
 
 if TYPE_CHECKING:
     from ._seek import SeekPlan, SeekRequest
@@ -58,8 +58,10 @@ if TYPE_CHECKING:
 __all__ = [
     "LIKE_MAX_PERCENT",
     "LOOKUPS",
+    "LOOKUP_TABLE",
     "MAX_PER_PAGE",
     "Condition",
+    "Lookup",
     "PagePlan",
     "PageRequest",
     "QuerySpec",
@@ -72,25 +74,8 @@ __all__ = [
 LIKE_MAX_PERCENT = 4
 """The most unescaped ``%`` wildcards a raw ``__like`` pattern may hold."""
 
-LOOKUPS = (
-    "eq",
-    "ne",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "in",
-    "contains",
-    "startswith",
-    "endswith",
-    "like",
-    "isnull",
-)
-"""Every lookup suffix ``filter()`` accepts (``col__<lookup>=value``)."""
-
-_WIRE_OPS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "in", "like"})
-_COMPARISONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte"})
-_PATTERNS = {"contains": "%{}%", "startswith": "{}%", "endswith": "%{}"}
+WIRE_OPS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "in", "like"})
+"""The operators of the wire grammar (wire-contract §9.1)."""
 _LOGICAL = frozenset({"or", "not", "and", "any", "all", "exclude"})
 _PARAM_NAMES = frozenset({"sort", "page", "per_page"})
 _CASELESS = "matching is case-sensitive; there is no case-insensitive lookup"
@@ -116,7 +101,7 @@ class Condition:
     """
 
     column: str
-    op: str = attrs.field(validator=attrs.validators.in_(_WIRE_OPS))
+    op: str = attrs.field(validator=attrs.validators.in_(WIRE_OPS))
     wire_value: str
 
     @property
@@ -142,46 +127,47 @@ def escape_like(text: str) -> str:
 # --- lookups -------------------------------------------------------------------------------
 
 
-def _build_condition(column: str, lookup: str, value: object) -> Condition:
+def _build_condition(column: str, lookup: str, value: object, *, jsonb: bool) -> Condition:
+    entry = LOOKUP_TABLE[lookup]
     where = f"{column}__{lookup}"
-    if lookup == "isnull":
-        return _isnull(column, value)
-    if value is None:
+    if value is None and lookup != "isnull":
         fix = "isnull=False" if lookup == "ne" else "isnull=True"
         raise _refuse(
             "invalid_value", f"{where}=None cannot be sent; use {column}__{fix} to match NULL"
         )
-    if lookup in _COMPARISONS:
-        return Condition(column=column, op=lookup, wire_value=_scalar(where, lookup, value))
-    if lookup == "in":
-        return Condition(column=column, op="in", wire_value=_in_list(where, value))
-    if lookup == "like":
-        return Condition(column=column, op="like", wire_value=_guard_like(where, value))
-    text = escape_like(_require_text(where, value))
-    return Condition(column=column, op="like", wire_value=_PATTERNS[lookup].format(text))
+    if jsonb and entry.json_operand is not None:
+        value = entry.json_operand(value)
+    return Condition(column=column, op=entry.op(value), wire_value=entry.encode(where, value))
 
 
-def _as_json_operand(lookup: str, value: object) -> object:
+def _json_string(value: object) -> object:
     """On a jsonb column a text value is a JSON string: ``"x"`` is sent as ``"x"`` (quoted)."""
-    if lookup in ("eq", "ne") and isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if lookup == "in" and isinstance(value, list | tuple | set | frozenset):
-        return [json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v for v in value]
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value
+
+
+def _json_strings(value: object) -> object:
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_string(v) for v in value]
     return value
 
 
-def _isnull(column: str, value: object) -> Condition:
+def _isnull(where: str, value: object) -> str:
     if not isinstance(value, bool):
+        column = _column_of(where)
         raise _refuse(
             "invalid_value",
             f"{column}__isnull needs a bool, got {value!r}; "
             f"use {column}__isnull=True (IS NULL) or {column}__isnull=False (IS NOT NULL)",
         )
-    return Condition(column=column, op="eq" if value else "ne", wire_value="null")
+    return "null"
 
 
-def _scalar(where: str, lookup: str, value: object) -> str:
-    if lookup not in ("eq", "ne") and isinstance(value, (dict, list)):
+def _equality(where: str, value: object) -> str:
+    return _not_null_text(where, to_text(value, where=where, error=QueryError))
+
+
+def _ordering(where: str, value: object) -> str:
+    if isinstance(value, (dict, list)):
         raise _refuse(
             "invalid_value",
             f"{where}: JSON values can only be compared with eq, ne or in; use an equality lookup",
@@ -279,6 +265,62 @@ def _scan_like(pattern: str) -> tuple[int, int, bool]:
         elif char != "_":
             literals += 1
     return percents, literals, escaped
+
+
+def _pattern(template: str) -> Callable[[str, object], str]:
+    def encode(where: str, value: object) -> str:
+        return template.format(escape_like(_require_text(where, value)))
+
+    return encode
+
+
+def _always(op: str) -> Callable[[object], str]:
+    return lambda value: op
+
+
+_ANY_TYPE: frozenset[str] = frozenset(COLUMN_TYPES)
+_TEXT: frozenset[str] = frozenset({"text"})
+
+
+@attrs.frozen
+class Lookup:
+    """One ``col__<name>=value`` lookup: its wire operator, value encoder and column types.
+
+    ``op`` picks the wire operator for a value (``isnull`` picks ``eq`` or ``ne``); ``encode``
+    turns the value into wire text or refuses it (``where`` is ``col__name`` for messages);
+    ``column_types`` are the column types it applies to (typed rows check it before sending);
+    ``json_operand`` rewrites a value for a jsonb column (a str becomes a JSON string).
+    """
+
+    name: str
+    wire: str
+    op: Callable[[object], str]
+    encode: Callable[[str, object], str]
+    column_types: frozenset[str] = _ANY_TYPE
+    json_operand: Callable[[object], object] | None = None
+
+
+LOOKUP_TABLE: Mapping[str, Lookup] = {
+    lookup.name: lookup
+    for lookup in (
+        Lookup("eq", "eq.v", _always("eq"), _equality, json_operand=_json_string),
+        Lookup("ne", "ne.v", _always("ne"), _equality, json_operand=_json_string),
+        Lookup("gt", "gt.v", _always("gt"), _ordering),
+        Lookup("gte", "gte.v", _always("gte"), _ordering),
+        Lookup("lt", "lt.v", _always("lt"), _ordering),
+        Lookup("lte", "lte.v", _always("lte"), _ordering),
+        Lookup("in", "in.a,b", _always("in"), _in_list, json_operand=_json_strings),
+        Lookup("contains", "like.%v%", _always("like"), _pattern("%{}%"), _TEXT),
+        Lookup("startswith", "like.v%", _always("like"), _pattern("{}%"), _TEXT),
+        Lookup("endswith", "like.%v", _always("like"), _pattern("%{}"), _TEXT),
+        Lookup("like", "like.pattern", _always("like"), _guard_like, _TEXT),
+        Lookup("isnull", "eq.null / ne.null", lambda v: "eq" if v else "ne", _isnull),
+    )
+}
+"""Every lookup by name: a new lookup is one row here (plus the emulator's side if it is new)."""
+
+LOOKUPS = tuple(LOOKUP_TABLE)
+"""Every lookup suffix ``filter()`` accepts (``col__<lookup>=value``)."""
 
 
 def _column_of(where: str) -> str:
@@ -684,9 +726,7 @@ class QuerySpec:
                 "it works)",
             )
         column = _check_column(column, self.known_columns)
-        if column in self.json_columns:
-            value = _as_json_operand(lookup, value)
-        return _build_condition(column, lookup, value)
+        return _build_condition(column, lookup, value, jsonb=column in self.json_columns)
 
     def _order_field(self, field: object) -> tuple[bool, str]:
         if field == "?":

@@ -31,12 +31,16 @@ from uuid import UUID
 from ._errors import ValidationError
 
 __all__ = [
+    "COLUMN_TYPES",
     "IDENTIFIER",
     "IMPLICIT_COLUMNS",
     "is_identifier",
     "to_json",
     "to_text",
 ]
+
+COLUMN_TYPES: Final = ("text", "int", "bigint", "float", "bool", "timestamptz", "uuid", "jsonb")
+"""The eight column types of the AX Hub data API."""
 
 IMPLICIT_COLUMNS: Final = frozenset({"id", "created_at", "updated_at"})
 """Columns every table has without declaring them; the server sets them (read-only)."""

@@ -18,7 +18,9 @@ from query_oracle import OracleRejectedError, count, evaluate
 
 from axhub_orm._errors import QueryError, ValidationError
 from axhub_orm._query import (
+    LOOKUP_TABLE,
     MAX_PER_PAGE,
+    WIRE_OPS,
     Condition,
     PagePlan,
     PageRequest,
@@ -794,3 +796,16 @@ def test_encoded_values_round_trip_through_the_oracle(case: tuple[str, Any, Any]
     rows = [{"id": "00000000-0000-0000-0000-000000000001", "v": to_row_json(stored)}]
     selected = evaluate(rows, Q.filter(**{f"v__{op}": probe}), {"v": type_})
     assert bool(selected) == COMPARE[op](stored, probe)
+
+
+def test_lookup_table_drives_the_compiler_and_the_refusal() -> None:
+    """Each LOOKUP_TABLE row compiles to its own operator; the unknown-lookup refusal lists them."""
+    samples: dict[str, object] = {"in": ["a", "b"], "isnull": False}
+    for name, entry in LOOKUP_TABLE.items():
+        value = samples.get(name, "ab")
+        (condition,) = Q.filter(**{f"title__{name}": value}).conditions
+        assert condition.op == entry.op(value)
+        assert condition.op in WIRE_OPS
+    with pytest.raises(QueryError) as caught:
+        Q.filter(title__nope="x")
+    assert f"use one of {', '.join(LOOKUP_TABLE)}" in str(caught.value)

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .._time import parse_rfc3339
+from .._wire import COLUMN_TYPES
 from ._errors import ApiError, field_error
 
 __all__ = [
@@ -44,16 +45,6 @@ __all__ = [
     "utc_now",
 ]
 
-COLUMN_TYPES: tuple[str, ...] = (
-    "text",
-    "int",
-    "bigint",
-    "float",
-    "bool",
-    "timestamptz",
-    "uuid",
-    "jsonb",
-)
 
 #: Types that accept ``gt gte lt lte`` and sorting (everything but jsonb).
 ORDERABLE_TYPES: frozenset[str] = frozenset(COLUMN_TYPES) - {"jsonb"}

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from functools import cache
-from typing import Any, ClassVar, Final, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 import cattrs
@@ -19,7 +19,7 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from .._errors import StateError, ValidationError
 from .._time import parse_rfc3339
-from .._wire import IMPLICIT_COLUMNS, is_identifier
+from .._wire import COLUMN_TYPES, IMPLICIT_COLUMNS, is_identifier
 
 __all__ = [
     "COLUMN_TYPES",
@@ -35,9 +35,6 @@ __all__ = [
     "format_dirty",
     "parse_timestamp",
 ]
-
-COLUMN_TYPES: Final = ("text", "int", "bigint", "float", "bool", "timestamptz", "uuid", "jsonb")
-"""The eight column types of the AX Hub data API."""
 
 
 T = TypeVar("T")

@@ -42,8 +42,9 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr, TypeAdapter
 
 from .._errors import QueryError, RowValidationError
-from .._wire import IMPLICIT_COLUMNS, to_json
-from ._base import COLUMN_TYPES, ColumnSpec, check_identifier
+from .._query import LOOKUP_TABLE
+from .._wire import COLUMN_TYPES, IMPLICIT_COLUMNS, to_json
+from ._base import ColumnSpec, check_identifier
 
 __all__ = [
     "ColumnConflict",
@@ -78,7 +79,6 @@ _SCALARS: tuple[tuple[type, str], ...] = (
 )
 _JSON_ORIGINS = (dict, list, tuple, Mapping)
 _STRICT_TYPES = frozenset({"text", "int", "bigint", "float", "bool", "timestamptz"})
-_TEXT_LOOKUPS = frozenset({"contains", "startswith", "endswith", "like"})
 
 
 # --- the column-type marker and the type mapping -------------------------------------------
@@ -176,8 +176,10 @@ class FieldColumn:
         """Validate a filter value against the field's type; return it ready for the wire."""
         if value is None or lookup == "isnull":
             return value
-        if lookup in _TEXT_LOOKUPS and self.type != "text":
-            raise _filter_error(where, self, value, f"__{lookup} needs a text field")
+        entry = LOOKUP_TABLE.get(lookup or "eq")
+        if entry is not None and self.type not in entry.column_types:
+            kinds = " or ".join(sorted(entry.column_types))
+            raise _filter_error(where, self, value, f"__{lookup} needs a {kinds} field")
         if lookup == "in" and isinstance(value, (list, tuple, set, frozenset)):
             return [self._check_value(where, item) for item in value]
         return self._check_value(where, value)
