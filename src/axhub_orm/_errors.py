@@ -107,8 +107,7 @@ class AxHubError(Exception):
         self.details: Mapping[str, Any] = dict(details or {})
 
     def __str__(self) -> str:
-        where = f"HTTP {self.status}" if self.status is not None else "not sent"
-        text = f"[{self.code}] {self.message} ({self.category}, {where}"
+        text = f"[{self.code}] {self.message} ({self.category}, {self._where()}"
         if self.request_id:
             text += f", request_id={self.request_id}"
         return text + ")"
@@ -119,6 +118,10 @@ class AxHubError(Exception):
             f"status={self.status!r}, request_id={self.request_id!r}, "
             f"retryable={self.retryable!r})"
         )
+
+    def _where(self) -> str:
+        """Where the failure happened, for ``str()``: the HTTP status, or that nothing was sent."""
+        return f"HTTP {self.status}" if self.status is not None else "not sent"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructors do not pickle by default; errors cross process boundaries.
@@ -241,9 +244,29 @@ class StateError(AxHubError):
 
 
 class TransportError(AxHubError):
-    """No HTTP response was received."""
+    """No HTTP response was received.
+
+    ``request_sent`` says whether any of the request may have reached the server: ``False``
+    when nothing left the client (connection refused, no connection within the deadline, a
+    request refused before writing), ``True`` when it was sent and no complete answer came (a
+    read timeout, a reset or end of stream after sending). ``retryable`` is true only when a
+    retry cannot apply a write twice: the request was not sent, or its method is idempotent.
+    """
 
     default_category = "transport"
+
+    def __init__(self, message: str, *, request_sent: bool, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.request_sent = request_sent
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()[:-1]}, request_sent={self.request_sent!r})"
+
+    def _where(self) -> str:
+        return "sent, no answer" if self.request_sent else "not sent"
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "request_sent": self.request_sent}
 
 
 class ConnectError(TransportError):

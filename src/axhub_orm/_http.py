@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import re
 import time
 import uuid
@@ -20,10 +21,15 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import attrs
+import httpx
 
 from . import _json
+from ._deadline import Attempt
 from ._errors import (
     AxHubError,
+    ConnectError,
+    RequestTimeoutError,
+    TransportError,
     ValidationError,
     category_for_status,
     error_for,
@@ -40,13 +46,18 @@ __all__ = [
     "TokenType",
     "auth_headers",
     "camelize",
+    "check_config",
+    "check_token",
     "decode_error",
     "decode_json",
     "new_request_id",
     "parse_retry_after",
     "prepare",
+    "redact",
     "redacted_token",
+    "retryable_for",
     "shape_response",
+    "transport_error",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.axhub.ai"
@@ -85,6 +96,82 @@ class TokenType(enum.Enum):
 def redacted_token() -> str:
     """What to show in place of a token anywhere a human may read it: always ``***REDACTED***``."""
     return REDACTED
+
+
+def check_token(token: str | None) -> None:
+    """Refuse a token that cannot travel in a header, without ever showing it.
+
+    A token is printable ASCII with no whitespace: a trailing newline from a file, a leading
+    space or a CRLF would otherwise fail deep in the HTTP layer with the token in the message.
+    """
+    if token is None:
+        return
+    if not isinstance(token, str) or not token:
+        raise ValidationError(
+            "token must be a non-empty string", code="invalid_value", fields=[_TOKEN_FIELD]
+        )
+    for position, char in enumerate(token):
+        if not "!" <= char <= "~":
+            raise ValidationError(
+                f"token has {_describe(char)} at position {position} (of {len(token)}); a token "
+                "is printable ASCII without whitespace: strip what was read from a file or "
+                "an environment variable (the token is not shown)",
+                code="invalid_format",
+                fields=[_TOKEN_FIELD],
+            )
+
+
+_TOKEN_FIELD: Final = {"name": "token", "code": "invalid_format"}
+
+
+def _describe(char: str) -> str:
+    names = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", " ": "a space"}
+    if char in names:
+        return names[char]
+    if char.isascii():
+        return "a control character"
+    return "a non-ASCII character"
+
+
+def check_config(base_url: str, timeout: float, retries: int, max_retry_wait: float) -> str:
+    """Refuse a configuration that could only fail later; return ``base_url`` normalized."""
+    try:
+        url = httpx.URL(base_url) if isinstance(base_url, str) else None
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise _config_error(
+            "base_url",
+            "base_url must be an http(s) URL with a host, like "
+            f"'https://api.axhub.ai'; got {base_url!r}",
+        )
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not (math.isfinite(timeout) and timeout > 0)
+    ):
+        raise _config_error(
+            "timeout", f"timeout must be a positive number of seconds, got {timeout!r}"
+        )
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise _config_error(
+            "rate_limit_retries", f"rate_limit_retries must be an int >= 0, got {retries!r}"
+        )
+    if (
+        isinstance(max_retry_wait, bool)
+        or not isinstance(max_retry_wait, int | float)
+        or not (math.isfinite(max_retry_wait) and max_retry_wait >= 0)
+    ):
+        raise _config_error(
+            "max_retry_wait", f"max_retry_wait must be seconds >= 0, got {max_retry_wait!r}"
+        )
+    return base_url.rstrip("/")
+
+
+def _config_error(name: str, message: str) -> ValidationError:
+    return ValidationError(
+        message, code="invalid_value", fields=[{"name": name, "code": "invalid_value"}]
+    )
 
 
 def auth_headers(token: str | None, token_type: TokenType | None) -> dict[str, str]:
@@ -216,16 +303,21 @@ class RetryPolicy:
             return None
         fallback = _body_retry_after(content, self.default_wait)
         wait = parse_retry_after(headers.get("retry-after"), default=fallback)
-        return min(wait, self.max_wait)
+        return min(_valid_wait(wait, self.default_wait), self.max_wait)
+
+
+def _valid_wait(wait: float, default: float) -> float:
+    """A finite, non-negative wait; anything else (NaN, infinity, negative) is ``default``."""
+    return wait if math.isfinite(wait) and wait >= 0 else default
 
 
 def _body_retry_after(content: bytes, default: float) -> float:
     """``error.retry.after_ms`` of an error body, in seconds, or ``default``."""
     retry = (_error_object(content) or {}).get("retry")
     after_ms = retry.get("after_ms") if isinstance(retry, dict) else None
-    if isinstance(after_ms, bool) or not isinstance(after_ms, int | float) or after_ms < 0:
+    if isinstance(after_ms, bool) or not isinstance(after_ms, int | float):
         return default
-    return after_ms / 1000
+    return _valid_wait(after_ms / 1000, default)
 
 
 def parse_retry_after(value: str | None, *, default: float, now: datetime | None = None) -> float:
@@ -307,20 +399,20 @@ def _error_object(content: bytes) -> dict[str, Any] | None:
     return data if "code" in data or "message" in data else None
 
 
-def decode_error(status: int, content: bytes, request_id: str | None) -> AxHubError:
+def decode_error(
+    status: int, content: bytes, request_id: str | None, secrets: tuple[str, ...] = ()
+) -> AxHubError:
     """Turn a non-2xx response into the typed error users branch on.
 
     Accepts the ``{"error": {...}}`` envelope, a bare root object, or any non-JSON body (an HTML
-    error page); a missing ``category``/``retryable`` comes from the catalog, a missing code is
-    ``http_<status>``.
+    error page); a missing ``category`` comes from the catalog, ``retryable`` from
+    :func:`retryable_for`, a missing code is ``http_<status>``. Every string the server provided
+    is kept with ``secrets`` (the client's token) redacted: a server may echo the token back.
     """
-    obj = _error_object(content) or {}
+    obj = redact(_error_object(content) or {}, secrets)
     code = str(obj.get("code") or f"http_{status}")
     entry = lookup_code(code) or {}
     category = str(obj.get("category") or entry.get("category") or category_for_status(status))
-    retryable = obj.get("retryable")
-    if not isinstance(retryable, bool):
-        retryable = bool(entry.get("retryable", status == 429))
     message = obj.get("message")
     if not isinstance(message, str) or not message:
         message = f"HTTP {status} from AX Hub" + ("" if obj else " (non-JSON body)")
@@ -333,7 +425,101 @@ def decode_error(status: int, content: bytes, request_id: str | None) -> AxHubEr
         category=category,
         status=status,
         request_id=str(obj.get("request_id") or obj.get("requestId") or request_id or "") or None,
-        retryable=retryable,
+        retryable=retryable_for(code, category, status, obj.get("retryable")),
         fields=fields if isinstance(fields, list) else (),
         details=details,
+    )
+
+
+_TRANSIENT_STATUSES: Final = frozenset({429, 502, 503, 504})
+
+
+def retryable_for(code: str, category: str, status: int, claimed: object = None) -> bool:
+    """Whether sending the same request again, from this client, may succeed.
+
+    A bad, missing or expired token is never retryable: the client sends the same token again
+    (the catalog marks ``token_*`` retryable for callers that refresh it first). Otherwise the
+    server's own ``retryable`` wins, then the catalog entry of the code; a code the catalog does
+    not know (an HTML gateway page, a bare 503) is retryable only for a transient status: 429,
+    502, 503, 504.
+    """
+    if category == "unauthenticated":
+        return False
+    if isinstance(claimed, bool):
+        return claimed
+    entry = lookup_code(code)
+    if entry is not None:
+        return bool(entry.get("retryable"))
+    return status in _TRANSIENT_STATUSES
+
+
+def redact(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every occurrence of each secret in its strings replaced by ``REDACTED``."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {redact(k, secrets): redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, secrets) for v in value]
+    return value
+
+
+_IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_NOT_SENT: Final = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.ProxyError,
+)
+
+
+def request_was_sent(exc: httpx.TransportError, attempt: Attempt) -> bool:
+    """Whether any of the request may have reached the server before ``exc``.
+
+    Exact when the deadline backend watched the socket (a byte was handed to it, or not);
+    otherwise (a mock or ASGI transport) from the kind of failure: failing to connect, waiting
+    for the pool and a request refused before writing mean not sent, anything later means sent.
+    """
+    if attempt.tracked:
+        return attempt.wrote
+    return not isinstance(exc, _NOT_SENT)
+
+
+def transport_error(
+    exc: httpx.TransportError,
+    prepared: PreparedRequest,
+    request_id: str,
+    attempt: Attempt,
+    *,
+    budget: float | None,
+    secrets: tuple[str, ...] = (),
+) -> TransportError:
+    """The typed error for a request that got no answer: sent or not, retryable or not.
+
+    The lower layer's text is kept for diagnosis with ``secrets`` scrubbed out of it.
+    """
+    sent = request_was_sent(exc, attempt)
+    what = f"{prepared.method} {prepared.path}"
+    cause = f"{type(exc).__name__}: {redact(str(exc), secrets)}".rstrip(": ")
+    if sent:
+        outcome = f"{what} was sent but no complete answer came back ({cause})"
+        outcome += "; the server may have applied it"
+    else:
+        outcome = f"{what} was not sent ({cause})"
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    if timed_out and budget is not None:
+        outcome += f"; each attempt has timeout={budget:g} s from sending to the last byte"
+    cls = RequestTimeoutError if timed_out else ConnectError
+    return cls(
+        outcome,
+        code="timeout" if timed_out else "connection_error",
+        request_id=request_id,
+        retryable=not sent or prepared.method in _IDEMPOTENT,
+        request_sent=sent,
     )

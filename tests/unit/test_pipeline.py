@@ -12,9 +12,9 @@ import pytest
 
 from axhub_orm import (
     AsyncAxHub,
-    AuthenticationError,
     AxHub,
     AxHubError,
+    ConflictError,
     ConnectError,
     InternalError,
     NotFoundError,
@@ -209,10 +209,10 @@ def test_envelope_error_decodes_every_field() -> None:
 
 def test_missing_category_and_retryable_come_from_the_catalog() -> None:
     """An error with only a code gets category and retryable from the error catalog."""
-    rec = Recorder(httpx.Response(401, json={"error": {"code": "token_expired"}}))
-    with hub_for(rec) as hub, pytest.raises(AuthenticationError) as info:
+    rec = Recorder(httpx.Response(409, json={"error": {"code": "backup_in_progress"}}))
+    with hub_for(rec) as hub, pytest.raises(ConflictError) as info:
         hub.request("authGetApiV1Me")
-    assert info.value.category == "unauthenticated"
+    assert info.value.category == "conflict"
     assert info.value.retryable is True
 
 

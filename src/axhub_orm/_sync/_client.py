@@ -15,10 +15,9 @@ from typing import Any
 import httpx
 
 from .._builder import RequestBuilder
+from .._deadline import attempt
 from .._errors import (
-    ConnectError,
     InternalError,
-    RequestTimeoutError,
     StateError,
     ValidationError,
 )
@@ -29,16 +28,20 @@ from .._http import (
     RetryPolicy,
     TokenType,
     auth_headers,
+    check_config,
+    check_token,
     decode_error,
     decode_json,
     new_request_id,
     prepare,
     redacted_token,
     shape_response,
+    transport_error,
 )
 from .._version import __version__
 from ..models._base import Me, list_items
 from ..models._sync.app import AppManager
+from ._network import install_deadline
 from ._operations import Operations
 from ._seam import Seam
 from ._transport import POOL_LIMITS, pool_transport
@@ -76,11 +79,15 @@ class AxHub:
     Tokens are sent per their explicit ``token_type`` (PAT → ``X-Api-Key``, JWT →
     ``Authorization: Bearer``); every request carries an ``X-Request-ID``; a 429 is retried up
     to ``rate_limit_retries`` times honoring ``Retry-After`` (one wait capped at
-    ``max_retry_wait`` seconds). One pooled connection set per client: use it as a context
-    manager or call ``close()``. ``verify`` (an ``ssl.SSLContext``, or ``False``) applies to the
-    client's own pool; by default an ``https://`` client shares one process-wide context and an
-    ``http://`` client builds none. With ``transport=`` requests go straight to that transport;
-    with ``http_client=`` they go through that client (its event hooks, auth and headers apply).
+    ``max_retry_wait`` seconds). ``timeout`` is the budget of one attempt, from sending to the
+    last byte of the answer (each 429 retry gets its own). One pooled connection set per client:
+    use it as a context manager or call ``close()``. Configuration mistakes (a token with
+    whitespace, a ``base_url`` without a scheme, a non-positive timeout) raise
+    :class:`ValidationError` here, not at the first request. ``verify`` (an ``ssl.SSLContext``,
+    or ``False``) applies to the client's own pool; by default an ``https://`` client shares one
+    process-wide context and an ``http://`` client builds none. With ``transport=`` requests go
+    straight to that transport; with ``http_client=`` they go through that client (its event
+    hooks, auth and headers apply).
 
     Example::
 
@@ -109,11 +116,14 @@ class AxHub:
                 "or TokenType.JWT (sent as Authorization: Bearer)",
                 code="token_type_required",
             )
-        self.base_url = base_url.rstrip("/")
+        check_token(token)
+        self.base_url = check_config(base_url, timeout, rate_limit_retries, max_retry_wait)
         self.token_type = None if token_type is None else TokenType.parse(token_type)
         self.tenant_id = tenant_id
         self.tenant_slug = tenant_slug
+        self.timeout = float(timeout)
         self._auth = auth_headers(token, self.token_type)
+        self._secrets = () if token is None else (token,)
         self._retry = RetryPolicy(retries=rate_limit_retries, max_wait=max_retry_wait)
         self._closed = False
         self._builder = RequestBuilder(
@@ -131,6 +141,7 @@ class AxHub:
             )
         elif http_client is None:
             self._transport = transport or pool_transport(httpx.URL(self.base_url), verify)
+        install_deadline(self._transport or self._http)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AxHub:
@@ -151,6 +162,15 @@ class AxHub:
             f"<{type(self).__name__} base_url={self.base_url!r} tenant_slug={self.tenant_slug!r} "
             f"token={token}>"
         )
+
+    def redacted_token(self) -> str:
+        """What to show in place of this client's token: always ``***REDACTED***``.
+
+        Example::
+
+            print(f"token={hub.redacted_token()}")
+        """
+        return redacted_token()
 
     @property
     def operations(self) -> Operations:
@@ -241,7 +261,9 @@ class AxHub:
                 response.status_code, response.headers, attempt, response.content
             )
             if delay is None:
-                raise decode_error(response.status_code, response.content, request_id)
+                raise decode_error(
+                    response.status_code, response.content, request_id, self._secrets
+                )
             attempt += 1
             logger.warning(
                 "429 on %s; retry %d/%d in %.2fs (request_id=%s)",
@@ -257,25 +279,19 @@ class AxHub:
         self, prepared: PreparedRequest, headers: dict[str, str], request_id: str
     ) -> httpx.Response:
         logger.debug("%s %s (request_id=%s)", prepared.method, prepared.path, request_id)
-        try:
-            if self._transport is not None:
-                response = self._exchange(self._transport, prepared, request_id)
-            else:
-                response = self._through_client(prepared, headers)
-        except httpx.TimeoutException as exc:
-            raise RequestTimeoutError(
-                f"{prepared.method} {prepared.path} timed out ({type(exc).__name__})",
-                code="timeout",
-                request_id=request_id,
-                retryable=True,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise ConnectError(
-                f"{prepared.method} {prepared.path} failed: {type(exc).__name__}: {exc}",
-                code="connection_error",
-                request_id=request_id,
-                retryable=True,
-            ) from exc
+        with attempt(self.timeout) as state:
+            try:
+                if self._transport is not None:
+                    response = self._exchange(self._transport, prepared, request_id)
+                else:
+                    response = self._through_client(prepared, headers)
+            except httpx.TransportError as exc:
+                error = transport_error(
+                    exc, prepared, request_id, state, budget=self.timeout, secrets=self._secrets
+                )
+                # The lower layer's exception is chained only when its text holds no secret.
+                leaks = any(secret in str(exc) for secret in self._secrets)
+                raise error from (None if leaks else exc)
         logger.debug("%s %s -> %d", prepared.method, prepared.path, response.status_code)
         return response
 
