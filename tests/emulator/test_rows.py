@@ -35,6 +35,7 @@ class Tbl:
         self.client = client
         self.url = rows_url(application, table)
         self.count_url = rows_url(application, table, "/_count")
+        self.grants_url = f"/api/v1/apps/{application['id']}/tables/{table['table_name']}/grants"
 
     def insert(self, **values: Any) -> dict[str, Any]:
         response = self.client.post(self.url, json=values)
@@ -408,10 +409,12 @@ def test_unfiltered_list_on_non_owner_table_is_400_required(typed: Tbl) -> None:
 
 
 @pytest.fixture
-def other(app: EmulatorApp) -> Iterator[httpx.Client]:
-    """A client for a second member of the tenant."""
+def other(app: EmulatorApp, owned: Tbl) -> Iterator[httpx.Client]:
+    """A client for a second member of the tenant, granted read and write on ``owned``."""
     with app.store.transaction():
         user = app.store.add_user(app.store.identity.tenant_id, unique("o") + "@x.test", "Other")
+    grant = {"principal_type": "user", "principal_id": user.user_id, "actions": ["read", "write"]}
+    assert owned.client.post(owned.grants_url, json=grant).status_code == 201
     with httpx.Client(
         transport=SyncASGITransport(app),
         base_url="http://local.test",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ._app import EmulatorApp
 from ._cli import serve
-from ._server import LocalAxHub, LocalUser
+from ._server import LocalAxHub, LocalTenant, LocalUser
 from ._sqlite import SQLiteStore
 from ._store import Store, open_store
 from ._transport import SyncASGITransport
@@ -25,6 +25,7 @@ from ._transport import SyncASGITransport
 __all__ = [
     "EmulatorApp",
     "LocalAxHub",
+    "LocalTenant",
     "LocalUser",
     "SQLiteStore",
     "Store",

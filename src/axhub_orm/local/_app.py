@@ -20,6 +20,7 @@ from ._context import Ctx, Handler, Reply, is_uuid
 from ._errors import ApiError
 from ._handlers_apps import HANDLERS as APP_HANDLERS
 from ._handlers_data import HANDLERS as DATA_HANDLERS
+from ._policy import POLICY, authorize
 from ._store import Store
 
 __all__ = ["HANDLERS", "EmulatorApp", "RateLimiter"]
@@ -33,6 +34,8 @@ HANDLERS: Mapping[str, Handler] = {**APP_HANDLERS, **DATA_HANDLERS}
 _unknown = set(HANDLERS) - set(ROUTES)
 if _unknown:  # pragma: no cover - a programming error caught at import
     raise RuntimeError(f"handlers for unknown operations: {sorted(_unknown)}")
+if set(POLICY) != set(HANDLERS):  # pragma: no cover - every handler needs exactly one rule
+    raise RuntimeError(f"policy/handler mismatch: {sorted(set(POLICY) ^ set(HANDLERS))}")
 
 MAX_BODY = 1024 * 1024
 _UUID_PARAMS = ("tenantID", "appID")
@@ -147,7 +150,9 @@ class EmulatorApp:
                         f"{name} must be a UUID",
                         fields=[{"name": name, "code": "invalid_format"}],
                     )
-            return handler(Ctx(self.store, user_id, params, query, request.body))
+            ctx = Ctx(self.store, user_id, params, query, request.body)
+            authorize(ctx, route.operation_id)
+            return handler(ctx)
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
         api_key = headers.get("x-api-key")

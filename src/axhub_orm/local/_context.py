@@ -9,15 +9,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._wire import is_identifier
 from ._errors import ApiError, field_error
 from ._filters import parse_paging
-from ._store import Paging, Store
+from ._store import Paging, Store, TableMeta
 
 __all__ = [
     "Ctx",
     "Handler",
     "Reply",
+    "Scope",
     "canonical_uuid",
+    "identifier",
     "is_uuid",
     "page_envelope",
     "string_field",
@@ -36,6 +39,18 @@ class Reply:
 
 
 @dataclass
+class Scope:
+    """What the authorization point (:mod:`._policy`) resolved for a request."""
+
+    tenant_id: str
+    tenant_slug: str
+    role: str
+    app: dict[str, Any] | None = None
+    app_state: str = "active"
+    table: TableMeta | None = None
+
+
+@dataclass
 class Ctx:
     """One authenticated request, as seen by a handler."""
 
@@ -44,7 +59,34 @@ class Ctx:
     params: Mapping[str, str]
     query: Sequence[tuple[str, str]] = ()
     body: bytes = b""
+    scope: Scope | None = None
     _parsed: Any = field(default=None, repr=False)
+
+    def _scope(self) -> Scope:
+        if self.scope is None:  # pragma: no cover - the policy table covers every handler
+            raise RuntimeError("the request was not authorized")
+        return self.scope
+
+    def tenant(self) -> tuple[str, str]:
+        """``(id, slug)`` of the tenant the route names (authorized as a member)."""
+        scope = self._scope()
+        return scope.tenant_id, scope.tenant_slug
+
+    def app(self, *, deleted_ok: bool = False) -> dict[str, Any]:
+        """The app the route names; 404 when soft-deleted unless ``deleted_ok``."""
+        scope = self._scope()
+        if scope.app is None:  # pragma: no cover - only app routes call this
+            raise RuntimeError("this route names no app")
+        if scope.app_state == "deleted" and not deleted_ok:
+            raise ApiError("not_found", "the app is deleted")
+        return scope.app
+
+    def table(self) -> TableMeta:
+        """The table of a ``/data/…`` route (authorized for the route's action)."""
+        table = self._scope().table
+        if table is None:  # pragma: no cover - only data routes call this
+            raise RuntimeError("this route names no table")
+        return table
 
     def json(self) -> Any:
         """The request body parsed as JSON (``None`` when empty); 400 when malformed."""
@@ -79,6 +121,13 @@ Handler = Callable[[Ctx], Reply]
 
 def _no_constant(token: str) -> Any:
     raise ValueError(f"{token} is not JSON")
+
+
+def identifier(name: Any, field: str) -> str:
+    """A table or column name, else 400 ``invalid_format`` naming ``field``."""
+    if not is_identifier(name):
+        raise field_error("invalid_format", field, f"{field} must match ^[a-z][a-z0-9_]{{0,62}}$")
+    return name
 
 
 def is_uuid(text: str) -> bool:

@@ -11,7 +11,7 @@ from ._context import Ctx, Handler, Reply, page_envelope, string_field, unknown_
 from ._errors import ApiError, field_error
 from ._types import utc_now
 
-__all__ = ["HANDLERS", "app_for"]
+__all__ = ["HANDLERS"]
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 _WORD = re.compile(r"[A-Za-z0-9_-]{1,50}")
@@ -63,35 +63,6 @@ def me(ctx: Ctx) -> Reply:
     )
 
 
-def _tenant(ctx: Ctx) -> tuple[str, str]:
-    row = ctx.store.tenant(tenant_id=ctx.params["tenantID"].lower())
-    if row is None:
-        raise ApiError("not_found", "no such tenant")
-    if not any(m["tenant_id"] == row[0] for m in ctx.store.memberships(ctx.user_id)):
-        raise ApiError("not_member", "you are not a member of this tenant")
-    return str(row[0]), str(row[1])
-
-
-def app_for(
-    ctx: Ctx, doc_state: tuple[dict[str, Any], str] | None, *, deleted_ok: bool = False
-) -> dict[str, Any]:
-    """Check an app found by id or slug: 404 if absent or foreign, 410 if purged."""
-    if doc_state is None:
-        raise ApiError("not_found", "no such app")
-    doc, state = doc_state
-    if not any(m["tenant_id"] == doc["tenant_id"] for m in ctx.store.memberships(ctx.user_id)):
-        raise ApiError("not_found", "no such app")
-    if state == "purged":
-        raise ApiError("permanently_deleted", "the app was permanently deleted")
-    if state == "deleted" and not deleted_ok:
-        raise ApiError("not_found", "the app is deleted")
-    return doc
-
-
-def _app(ctx: Ctx, *, deleted_ok: bool = False) -> dict[str, Any]:
-    return app_for(ctx, ctx.store.app(ctx.params["appID"].lower()), deleted_ok=deleted_ok)
-
-
 def _slug_reason(ctx: Ctx, tenant_id: str, key: str, value: str) -> str:
     if not _SLUG.fullmatch(value) or value.endswith("-staging"):
         return "invalid"
@@ -100,7 +71,7 @@ def _slug_reason(ctx: Ctx, tenant_id: str, key: str, value: str) -> str:
 
 def check_app_availability(ctx: Ctx) -> Reply:
     """``GET …/apps/check-availability?slug=…[&subdomain=…]`` → ``{available, reason}``."""
-    tenant_id, _ = _tenant(ctx)
+    tenant_id, _ = ctx.tenant()
     slug, subdomain = ctx.query_value("slug"), ctx.query_value("subdomain")
     if slug is None and subdomain is None:
         raise field_error("required", "slug", "slug (or subdomain) is required")
@@ -155,7 +126,7 @@ def _check_subdomain(ctx: Ctx, tenant_id: str, body: Mapping[str, Any]) -> str |
 
 def create_app(ctx: Ctx) -> Reply:
     """``POST /api/v1/tenants/{tenantID}/apps``: 201 with the new app."""
-    tenant_id, tenant_slug = _tenant(ctx)
+    tenant_id, tenant_slug = ctx.tenant()
     body = ctx.object()
     unknown_fields(body, _CREATE_FIELDS)
     slug = string_field(body, "slug", required=True, max_len=63) or ""
@@ -213,7 +184,7 @@ def create_app(ctx: Ctx) -> Reply:
 
 def list_apps(ctx: Ctx) -> Reply:
     """``GET /api/v1/tenants/{tenantID}/apps``: live apps (``status=deleted`` for deleted)."""
-    tenant_id, _ = _tenant(ctx)
+    tenant_id, _ = ctx.tenant()
     paging = ctx.paging()
     state = "deleted" if ctx.query_value("status") == "deleted" else "active"
     return Reply(200, page_envelope(ctx.store.list_apps(tenant_id, state, paging), paging))
@@ -221,12 +192,12 @@ def list_apps(ctx: Ctx) -> Reply:
 
 def get_app(ctx: Ctx) -> Reply:
     """``GET /api/v1/apps/{appID}``: the app, soft-deleted ones included."""
-    return Reply(200, _app(ctx, deleted_ok=True))
+    return Reply(200, ctx.app(deleted_ok=True))
 
 
 def patch_app(ctx: Ctx) -> Reply:
     """``PATCH /api/v1/apps/{appID}``: change only the fields sent (§5.4)."""
-    doc = _app(ctx)
+    doc = ctx.app()
     body = ctx.object()
     unknown_fields(body, _PATCH_FIELDS)
     fields = _app_fields(body)
@@ -241,7 +212,7 @@ def patch_app(ctx: Ctx) -> Reply:
 
 def delete_app(ctx: Ctx) -> Reply:
     """``DELETE /api/v1/apps/{appID}``: soft delete, 200 with the app."""
-    doc = _app(ctx, deleted_ok=True)
+    doc = ctx.app(deleted_ok=True)
     if doc["deleted_at"] is not None:
         raise ApiError("already_deleted", "the app is already deleted")
     doc["status"] = "deleted"
@@ -252,7 +223,7 @@ def delete_app(ctx: Ctx) -> Reply:
 
 def purge_app(ctx: Ctx) -> Reply:
     """``DELETE /api/v1/apps/{appID}/permanent``: only after a soft delete; 204."""
-    doc = _app(ctx, deleted_ok=True)
+    doc = ctx.app(deleted_ok=True)
     if doc["deleted_at"] is None:
         raise ApiError("not_deleted", "soft-delete the app before deleting it permanently")
     ctx.store.purge_app(doc["id"])
@@ -266,7 +237,7 @@ def _env_view(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 def list_env(ctx: Ctx) -> Reply:
     """``GET /api/v1/apps/{appID}/env-vars``: secrets masked as ``***``."""
-    doc = _app(ctx)
+    doc = ctx.app()
     paging = ctx.paging()
     items = [_env_view(e) for e in ctx.store.env_vars(doc["id"], paging)]
     return Reply(200, page_envelope(items, paging))
@@ -274,7 +245,7 @@ def list_env(ctx: Ctx) -> Reply:
 
 def set_env(ctx: Ctx) -> Reply:
     """``POST /api/v1/apps/{appID}/env-vars``: upsert; 201 when new, 200 when replaced."""
-    app = _app(ctx)
+    app = ctx.app()
     body = ctx.object()
     unknown_fields(body, _ENV_FIELDS)
     key = string_field(body, "key", required=True, max_len=256) or ""
@@ -303,7 +274,7 @@ def set_env(ctx: Ctx) -> Reply:
 
 def delete_env(ctx: Ctx) -> Reply:
     """``DELETE /api/v1/apps/{appID}/env-vars/{key}``: 204, 404 when absent."""
-    app = _app(ctx)
+    app = ctx.app()
     if not ctx.store.delete_env(app["id"], ctx.params["key"]):
         raise ApiError("not_found", "no such env var")
     return Reply(204)

@@ -12,6 +12,7 @@ from ._context import (
     Handler,
     Reply,
     canonical_uuid,
+    identifier,
     is_uuid,
     page_envelope,
     string_field,
@@ -19,7 +20,6 @@ from ._context import (
 )
 from ._errors import ApiError, field_error
 from ._filters import compile_row_selection, compile_select
-from ._handlers_apps import app_for
 from ._store import Condition, RowSelection, TableMeta
 from ._types import (
     COLUMN_TYPES,
@@ -39,19 +39,13 @@ _GRANT_FIELDS = frozenset({"principal_type", "principal_id", "actions"})
 _ACTIONS = ("read", "write")
 
 
-def _identifier(name: Any, field: str) -> str:
-    if not is_identifier(name):
-        raise field_error("invalid_format", field, f"{field} must match ^[a-z][a-z0-9_]{{0,62}}$")
-    return name
-
-
 def _column_def(raw: Any) -> ColumnDef:
     if not isinstance(raw, dict):
         raise field_error("invalid_value", "columns", "a column must be an object")
     unknown_fields(raw, _COLUMN_FIELDS)
     if raw.get("name") is None:
         raise field_error("required", "name", "a column needs a name")
-    name = _identifier(raw["name"], "name")
+    name = identifier(raw["name"], "name")
     if name in IMPLICIT_NAMES:
         raise field_error("not_allowed", name, f"{name} is maintained by the server")
     ctype = raw.get("type")
@@ -94,12 +88,8 @@ def _owner_column(body: Mapping[str, Any], columns: list[ColumnDef]) -> str | No
     return column.name
 
 
-def _app(ctx: Ctx) -> dict[str, Any]:
-    return app_for(ctx, ctx.store.app(ctx.params["appID"].lower()))
-
-
-def _table(ctx: Ctx, app_id: str, param: str = "tableName") -> TableMeta:
-    name = _identifier(ctx.params[param], param)
+def _table(ctx: Ctx, app_id: str) -> TableMeta:
+    name = identifier(ctx.params["tableName"], "tableName")
     meta = ctx.store.table(app_id, name)
     if meta is None:
         raise ApiError("not_found", "no such table")
@@ -128,12 +118,12 @@ def _table_json(ctx: Ctx, meta: TableMeta) -> dict[str, Any]:
 
 def create_table(ctx: Ctx) -> Reply:
     """``POST /api/v1/apps/{appID}/tables``: 201 with the table object."""
-    app = _app(ctx)
+    app = ctx.app()
     body = ctx.object()
     unknown_fields(body, _TABLE_FIELDS)
     if body.get("table_name") is None:
         raise field_error("required", "table_name", "table_name is required")
-    name = _identifier(body["table_name"], "table_name")
+    name = identifier(body["table_name"], "table_name")
     columns = _columns(body.get("columns"))
     owner = _owner_column(body, columns)
     description = string_field(body, "description", max_len=1000) or ""
@@ -145,7 +135,7 @@ def create_table(ctx: Ctx) -> Reply:
 
 def list_tables(ctx: Ctx) -> Reply:
     """``GET /api/v1/apps/{appID}/tables``: paged table objects."""
-    app = _app(ctx)
+    app = ctx.app()
     paging = ctx.paging()
     items = [_table_json(ctx, m) for m in ctx.store.tables(app["id"], paging)]
     return Reply(200, page_envelope(items, paging))
@@ -153,18 +143,18 @@ def list_tables(ctx: Ctx) -> Reply:
 
 def get_table(ctx: Ctx) -> Reply:
     """``GET /api/v1/apps/{appID}/tables/{tableName}``: the inspect object."""
-    return Reply(200, _table_json(ctx, _table(ctx, _app(ctx)["id"])))
+    return Reply(200, _table_json(ctx, _table(ctx, ctx.app()["id"])))
 
 
 def delete_table(ctx: Ctx) -> Reply:
     """``DELETE …/tables/{tableName}``: hard delete, 204."""
-    ctx.store.drop_table(_table(ctx, _app(ctx)["id"]))
+    ctx.store.drop_table(_table(ctx, ctx.app()["id"]))
     return Reply(204)
 
 
 def check_table_availability(ctx: Ctx) -> Reply:
     """``GET …/tables/check-availability?table_name=x`` → ``{available, reason}``."""
-    app = _app(ctx)
+    app = ctx.app()
     name = ctx.query_value("table_name")
     if name is None:
         raise field_error("required", "table_name", "table_name is required")
@@ -177,13 +167,13 @@ def check_table_availability(ctx: Ctx) -> Reply:
 
 def column_types(ctx: Ctx) -> Reply:
     """``GET …/tables/column-types`` → ``{"types": [...]}``."""
-    _app(ctx)
+    ctx.app()
     return Reply(200, {"types": list(COLUMN_TYPES)})
 
 
 def add_column(ctx: Ctx) -> Reply:
     """``POST …/tables/{tableName}/columns`` with ``{"column": {...}}``: 201, the table."""
-    meta = _table(ctx, _app(ctx)["id"])
+    meta = _table(ctx, ctx.app()["id"])
     body = ctx.object()
     unknown_fields(body, frozenset({"column"}))
     if body.get("column") is None:
@@ -208,8 +198,8 @@ def add_column(ctx: Ctx) -> Reply:
 
 def drop_column(ctx: Ctx) -> Reply:
     """``DELETE …/tables/{tableName}/columns/{columnName}``: 204."""
-    meta = _table(ctx, _app(ctx)["id"])
-    name = _identifier(ctx.params["columnName"], "columnName")
+    meta = _table(ctx, ctx.app()["id"])
+    name = identifier(ctx.params["columnName"], "columnName")
     if name in IMPLICIT_NAMES or name == meta.owner_column:
         raise field_error("not_allowed", name, "this column cannot be dropped")
     if meta.declared(name) is None:
@@ -223,7 +213,7 @@ def drop_column(ctx: Ctx) -> Reply:
 
 def create_grant(ctx: Ctx) -> Reply:
     """``POST …/tables/{tableName}/grants``: 201 with the grant object (§13.11)."""
-    app = _app(ctx)
+    app = ctx.app()
     meta = _table(ctx, app["id"])
     body = ctx.object()
     unknown_fields(body, _GRANT_FIELDS)
@@ -234,7 +224,7 @@ def create_grant(ctx: Ctx) -> Reply:
     if not is_uuid(principal):
         raise field_error("invalid_format", "principal_id", "principal_id must be a user UUID")
     principal = canonical_uuid(principal)
-    if not any(m["tenant_id"] == app["tenant_id"] for m in ctx.store.memberships(principal)):
+    if ctx.store.member_role(app["tenant_id"], principal) is None:
         raise field_error("invalid_value", "principal_id", "no such user in this tenant")
     actions = body.get("actions")
     if not isinstance(actions, list) or not actions or any(a not in _ACTIONS for a in actions):
@@ -256,14 +246,14 @@ def create_grant(ctx: Ctx) -> Reply:
 
 def list_grants(ctx: Ctx) -> Reply:
     """``GET …/tables/{tableName}/grants``: revoked grants stay listed."""
-    meta = _table(ctx, _app(ctx)["id"])
+    meta = _table(ctx, ctx.app()["id"])
     paging = ctx.paging()
     return Reply(200, page_envelope(ctx.store.grants(meta.id, paging), paging))
 
 
 def revoke_grant(ctx: Ctx) -> Reply:
     """``DELETE …/grants/{grantID}``: soft revoke, 200 with ``revoked_at`` set."""
-    meta = _table(ctx, _app(ctx)["id"])
+    meta = _table(ctx, ctx.app()["id"])
     grant_id = ctx.params["grantID"]
     grant = ctx.store.grant(meta.id, grant_id.lower()) if is_uuid(grant_id) else None
     if grant is None:
@@ -280,7 +270,7 @@ def revoke_grant(ctx: Ctx) -> Reply:
 
 def browse_rows(ctx: Ctx) -> Reply:
     """``GET /api/v1/apps/{appID}/tables/{tableName}/rows``: admin view, no owner scoping."""
-    meta = _table(ctx, _app(ctx)["id"])
+    meta = _table(ctx, ctx.app()["id"])
     selection = compile_row_selection(ctx.query, meta.column_map())
     rows = _project(ctx.store.list_rows(meta, selection), selection.select)
     envelope = page_envelope(rows, selection.paging)
@@ -294,14 +284,6 @@ def browse_rows(ctx: Ctx) -> Reply:
             "has_more": envelope["has_more"],
         },
     )
-
-
-def _data_table(ctx: Ctx) -> TableMeta:
-    tenant = ctx.store.tenant(slug=ctx.params["tenantSlug"])
-    if tenant is None:
-        raise ApiError("not_found", "no such tenant")
-    app = app_for(ctx, ctx.store.app_by_slug(tenant[0], ctx.params["appSlug"]))
-    return _table(ctx, app["id"], "table")
 
 
 def _owner_value(ctx: Ctx, meta: TableMeta) -> Any:
@@ -338,7 +320,7 @@ def _project(rows: list[dict[str, Any]], select: tuple[str, ...] | None) -> list
 
 def list_rows(ctx: Ctx) -> Reply:
     """``GET /data/{tenantSlug}/{appSlug}/{table}``: ``{items, page, per_page, has_more}``."""
-    meta = _data_table(ctx)
+    meta = ctx.table()
     selection = _scoped_selection(ctx, meta)
     rows = _project(ctx.store.list_rows(meta, selection), selection.select)
     return Reply(200, page_envelope(rows, selection.paging))
@@ -346,7 +328,7 @@ def list_rows(ctx: Ctx) -> Reply:
 
 def count_rows(ctx: Ctx) -> Reply:
     """``GET /data/…/{table}/_count``: ``{count}`` with the same filters and scoping."""
-    meta = _data_table(ctx)
+    meta = ctx.table()
     return Reply(200, {"count": ctx.store.count_rows(meta, _scoped_selection(ctx, meta))})
 
 
@@ -377,7 +359,7 @@ def _convert(meta: TableMeta, body: Mapping[str, Any], *, patch: bool) -> dict[s
 
 def insert_row(ctx: Ctx) -> Reply:
     """``POST /data/…/{table}``: 201 with the created row."""
-    meta = _data_table(ctx)
+    meta = ctx.table()
     values = _convert(meta, ctx.object(), patch=False)
     owner = _owner_value(ctx, meta)
     if (
@@ -396,7 +378,7 @@ def insert_row(ctx: Ctx) -> Reply:
 
 def get_row(ctx: Ctx) -> Reply:
     """``GET /data/…/{table}/{id}``: the bare row (optional ``_select``)."""
-    meta = _data_table(ctx)
+    meta = ctx.table()
     row = _find_row(ctx, meta)
     select = ctx.query_value("_select")
     if select is not None:
@@ -406,7 +388,7 @@ def get_row(ctx: Ctx) -> Reply:
 
 def patch_row(ctx: Ctx) -> Reply:
     """``PATCH /data/…/{table}/{id}``: partial update, 200 with the row."""
-    meta = _data_table(ctx)
+    meta = ctx.table()
     row = _find_row(ctx, meta)
     values = _convert(meta, ctx.object(), patch=True)
     if values:
@@ -417,7 +399,7 @@ def patch_row(ctx: Ctx) -> Reply:
 
 def delete_row(ctx: Ctx) -> Reply:
     """``DELETE /data/…/{table}/{id}``: hard delete, 204."""
-    meta = _data_table(ctx)
+    meta = ctx.table()
     ctx.store.delete_row(meta, _find_row(ctx, meta)["id"])
     return Reply(204)
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._app import EmulatorApp
+from ._policy import ROLES
 from ._store import Identity, Store, open_store
 
 if TYPE_CHECKING:
@@ -19,9 +23,10 @@ if TYPE_CHECKING:
     from .._async._client import AsyncAxHub
     from .._sync._client import AxHub
 
-__all__ = ["LocalAxHub", "LocalUser"]
+__all__ = ["LocalAxHub", "LocalTenant", "LocalUser"]
 
 _START_TIMEOUT = 10.0
+_TENANT_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,61}[a-z0-9]")
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -46,13 +51,28 @@ def _listen(host: str, port: int) -> socket.socket:
 
 @dataclass(frozen=True)
 class LocalUser:
-    """A user of a running emulator: ``id``, ``email``, ``name`` and a PAT ``token``."""
+    """A user of a running emulator: ``id``, ``email``, ``name``, their tenant and ``role``.
+
+    ``token`` is their PAT (``X-Api-Key``), ``jwt`` a JWT (``Authorization: Bearer``); neither
+    is shown in ``repr``.
+    """
 
     id: str
     email: str
     name: str
+    role: str
+    tenant_id: str
+    tenant_slug: str
     token: str = field(repr=False)
     jwt: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LocalTenant:
+    """A tenant of a running emulator (``id``, ``slug``), as made by ``add_tenant``."""
+
+    id: str
+    slug: str
 
 
 class LocalAxHub:
@@ -94,6 +114,7 @@ class LocalAxHub:
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self._url: str | None = None
+        self._users = itertools.count(1)
 
     def __repr__(self) -> str:
         state = f"base_url={self._url!r}" if self._url else "stopped"
@@ -218,29 +239,97 @@ class LocalAxHub:
         assert self._app is not None  # noqa: S101
         return self._app
 
-    def create_user(self, *, email: str, name: str) -> LocalUser:
-        """Add a member of the seeded tenant and return them with their PAT."""
-        identity = self._need()
+    def _store_of(self) -> Store:
+        self._need()
         assert self._store is not None  # noqa: S101
-        with self._store.transaction():
-            user = self._store.add_user(identity.tenant_id, email, name)
-        return LocalUser(user.user_id, user.email, user.name, user.pat, user.jwt)
+        return self._store
 
-    def _client_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
+    def add_tenant(self, slug: str | None = None) -> LocalTenant:
+        """Create another tenant (no members yet), e.g. for cross-tenant tests.
+
+        ``slug`` defaults to a fresh ``tenant-<n>``; a taken or malformed slug is a
+        ``ValueError``. Add people to it with ``add_user(tenant=...)``.
+        """
+        store = self._store_of()
+        with store.transaction():
+            if slug is None:
+                slug = next(
+                    f"tenant-{n}"
+                    for n in itertools.count(2)
+                    if store.tenant(slug=f"tenant-{n}") is None
+                )
+            elif not _TENANT_SLUG.fullmatch(slug):
+                raise ValueError("a tenant slug must match [a-z0-9][a-z0-9-]{0,61}[a-z0-9]")
+            elif store.tenant(slug=slug) is not None:
+                raise ValueError(f"tenant slug {slug!r} is taken")
+            tenant_id = store.add_tenant(slug, slug)
+        return LocalTenant(tenant_id, slug)
+
+    def add_user(
+        self,
+        role: str = "member",
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        tenant: LocalTenant | str | None = None,
+    ) -> LocalUser:
+        """Add a user with ``role`` (``owner``, ``admin`` or ``member``) to a tenant.
+
+        ``tenant`` is a :class:`LocalTenant`, a tenant id, or ``None`` for the seeded tenant.
+        ``email`` and ``name`` default to fresh ``user-<n>@local.axhub`` / ``User <n>``. What
+        each role may do is the emulator's policy (wire contract §13 items 22-24): a plain
+        member reads and writes rows only with a grant.
+
+        Example::
+
+            alice = local.add_user()
+            with local.client(user=alice) as hub:
+                ...
+        """
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        store = self._store_of()
+        tenant_id = self._need().tenant_id if tenant is None else str(getattr(tenant, "id", tenant))
+        with store.transaction():
+            if store.tenant(tenant_id=tenant_id) is None:
+                raise ValueError("no such tenant")
+            n = next(self._users)
+            email = email or f"user-{n}-{uuid.uuid4().hex[:8]}@local.axhub"
+            if store.email_taken(email):
+                raise ValueError(f"a user with email {email!r} exists")
+            user = store.add_user(tenant_id, email, name or f"User {n}", role=role)
+        return LocalUser(
+            user.user_id,
+            user.email,
+            user.name,
+            role,
+            user.tenant_id,
+            user.tenant_slug,
+            user.pat,
+            user.jwt,
+        )
+
+    def create_user(self, *, email: str, name: str) -> LocalUser:
+        """Add a member of the seeded tenant (same as ``add_user(email=..., name=...)``)."""
+        return self.add_user(email=email, name=name)
+
+    def _client_kwargs(self, user: LocalUser | None, overrides: dict[str, Any]) -> dict[str, Any]:
         from .._http import TokenType
 
         kwargs: dict[str, Any] = {
             "base_url": self.base_url,
-            "token": self.token,
+            "token": self.token if user is None else user.token,
             "token_type": TokenType.PAT,
-            "tenant_id": self.tenant_id,
-            "tenant_slug": self.tenant_slug,
+            "tenant_id": self.tenant_id if user is None else user.tenant_id,
+            "tenant_slug": self.tenant_slug if user is None else user.tenant_slug,
         }
         kwargs.update(overrides)
         return kwargs
 
-    def client(self, **overrides: Any) -> AxHub:
-        """An ``axhub_orm.AxHub`` configured for this emulator (``overrides`` win).
+    def client(self, user: LocalUser | None = None, **overrides: Any) -> AxHub:
+        """An ``axhub_orm.AxHub`` for this emulator, as ``user`` (default: the seeded owner).
+
+        The client sends the user's PAT and uses their tenant; ``overrides`` win.
 
         Example::
 
@@ -249,10 +338,10 @@ class LocalAxHub:
         """
         from .._sync._client import AxHub
 
-        return AxHub(**self._client_kwargs(overrides))
+        return AxHub(**self._client_kwargs(user, overrides))
 
-    def async_client(self, **overrides: Any) -> AsyncAxHub:
-        """An ``axhub_orm.AsyncAxHub`` configured for this emulator (``overrides`` win)."""
+    def async_client(self, user: LocalUser | None = None, **overrides: Any) -> AsyncAxHub:
+        """An ``axhub_orm.AsyncAxHub`` for this emulator, as ``user`` (``overrides`` win)."""
         from .._async._client import AsyncAxHub
 
-        return AsyncAxHub(**self._client_kwargs(overrides))
+        return AsyncAxHub(**self._client_kwargs(user, overrides))

@@ -211,8 +211,16 @@ class SQLStoreBase(ABC):
         )
         return Identity(tenant_id, tenant_slug, user_id, email, name, tokens["pat"], tokens["jwt"])
 
+    def add_tenant(self, slug: str, name: str) -> str:
+        """Create a tenant with no members and return its id (the slug must be free)."""
+        tenant_id = str(uuid.uuid4())
+        self._write(
+            "INSERT INTO ax_tenants VALUES (?, ?, ?, ?)", (tenant_id, slug, name, utc_now())
+        )
+        return tenant_id
+
     def add_user(self, tenant_id: str, email: str, name: str, role: str = "member") -> Identity:
-        """Create a user, make them a member of ``tenant_id`` and issue a PAT and a JWT."""
+        """Create a user, make them a ``role`` of ``tenant_id`` and issue a PAT and a JWT."""
         user_id = str(uuid.uuid4())
         self._write("INSERT INTO ax_users VALUES (?, ?, ?, ?)", (user_id, email, name, utc_now()))
         self._write(
@@ -259,6 +267,20 @@ class SQLStoreBase(ABC):
             ]
 
         return [dict(m) for m in self._cached(("members", user_id), load)]
+
+    def email_taken(self, email: str) -> bool:
+        """Whether a user with ``email`` exists."""
+        return self._one("SELECT 1 FROM ax_users WHERE email = ?", (email,)) is not None
+
+    def member_role(self, tenant_id: str, user_id: str) -> str | None:
+        """The role (``owner``, ``admin``, ``member``) of a user in a tenant, or ``None``."""
+
+        def load() -> str | None:
+            sql = "SELECT role FROM ax_members WHERE tenant_id = ? AND user_id = ?"
+            row = self._one(sql, (tenant_id, user_id))
+            return None if row is None else str(row[0])
+
+        return self._cached(("role", tenant_id, user_id), load)
 
     def tenant(self, *, tenant_id: str | None = None, slug: str | None = None) -> Any:
         """``(id, slug)`` of a tenant found by id or slug, or ``None``."""
@@ -452,3 +474,20 @@ class SQLStoreBase(ABC):
     def save_grant(self, doc: Mapping[str, Any]) -> None:
         """Replace a grant document."""
         self._write("UPDATE ax_grants SET doc = ? WHERE id = ?", (json.dumps(doc), doc["id"]))
+
+    def grant_actions(self, table_id: str, user_id: str) -> frozenset[str]:
+        """The actions of every active (not revoked) grant of a table naming ``user_id``.
+
+        Cached like the other per-request lookups; granting, revoking and dropping the table
+        are metadata writes, which empty the cache, so a revocation counts from the next request.
+        """
+
+        def load() -> frozenset[str]:
+            actions: set[str] = set()
+            for (raw,) in self._all("SELECT doc FROM ax_grants WHERE table_id = ?", (table_id,)):
+                doc = json.loads(raw)
+                if doc["principal_id"] == user_id and doc["revoked_at"] is None:
+                    actions.update(doc["actions"])
+            return frozenset(actions)
+
+        return self._cached(("grants", table_id, user_id), load)

@@ -165,6 +165,9 @@ class Store(Protocol):
         """Release the store (idempotent)."""
 
     # identity
+    def add_tenant(self, slug: str, name: str) -> str:
+        """Create a tenant with no members and return its id (the slug must be free)."""
+
     def add_user(self, tenant_id: str, email: str, name: str, role: str = "member") -> Identity:
         """Create a user in a tenant with a PAT and a JWT."""
 
@@ -177,8 +180,14 @@ class Store(Protocol):
     def user(self, user_id: str) -> dict[str, Any] | None:
         """``{id, email, name}`` of a user."""
 
+    def email_taken(self, email: str) -> bool:
+        """Whether a user with ``email`` exists."""
+
     def memberships(self, user_id: str) -> list[dict[str, Any]]:
         """``{tenant_id, tenant_slug, role, is_active}`` of each tenant of a user."""
+
+    def member_role(self, tenant_id: str, user_id: str) -> str | None:
+        """The role (``owner``, ``admin``, ``member``) of a user in a tenant, or ``None``."""
 
     def tenant(self, *, tenant_id: str | None = None, slug: str | None = None) -> Any:
         """``(id, slug)`` of a tenant by id or slug, or ``None``."""
@@ -246,6 +255,9 @@ class Store(Protocol):
 
     def save_grant(self, doc: Mapping[str, Any]) -> None:
         """Replace a grant document."""
+
+    def grant_actions(self, table_id: str, user_id: str) -> frozenset[str]:
+        """The actions of every active (not revoked) grant of a table naming ``user_id``."""
 
     # rows
     def row_count(self, meta: TableMeta) -> int:

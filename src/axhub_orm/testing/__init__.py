@@ -5,7 +5,11 @@ project that installs ``axhub-orm[local]``:
 
 - ``axhub_local``: one :class:`~axhub_orm.local.LocalAxHub` for the whole test session;
 - ``axhub`` / ``axhub_async``: a client for it (closed after the test);
-- ``axhub_app`` / ``axhub_async_app``: a fresh app per test, deleted permanently afterwards.
+- ``axhub_app`` / ``axhub_async_app``: a fresh app per test, deleted permanently afterwards;
+- ``axhub_member``: a new plain member of the tenant (no grants) per test;
+- ``axhub_client_for`` / ``axhub_async_client_for``: ``make(user)`` gives a client acting as
+  that user (``axhub_local.add_user(role=..., tenant=...)`` and ``axhub_local.add_tenant()``
+  make more users and tenants).
 
 Example::
 
@@ -29,12 +33,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the dev extra
     pass
 else:
-    from ._fixtures import (
-        axhub,
-        axhub_app,
-        axhub_async,
-        axhub_async_app,
-        axhub_local,
-    )
+    from . import _fixtures
+    from ._fixtures import *  # noqa: F403  # the fixtures, found by pytest's plugin loader
 
-    __all__ += ["axhub", "axhub_app", "axhub_async", "axhub_async_app", "axhub_local"]
+    __all__ += _fixtures.__all__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,11 +14,20 @@ from ._helpers import unique_slug
 if TYPE_CHECKING:
     from .._async._client import AsyncAxHub
     from .._sync._client import AxHub
-    from ..local import LocalAxHub
+    from ..local import LocalAxHub, LocalUser
     from ..models._async.app import AsyncApp
     from ..models._sync.app import App
 
-__all__ = ["axhub", "axhub_app", "axhub_async", "axhub_async_app", "axhub_local"]
+__all__ = [
+    "axhub",
+    "axhub_app",
+    "axhub_async",
+    "axhub_async_app",
+    "axhub_async_client_for",
+    "axhub_client_for",
+    "axhub_local",
+    "axhub_member",
+]
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +69,35 @@ async def axhub_async_app(axhub_async: AsyncAxHub) -> AsyncIterator[AsyncApp]:
     yield app
     with contextlib.suppress(AxHubError):  # the test may have deleted it itself
         await app.delete(permanent=True)
+
+
+@pytest.fixture
+def axhub_member(axhub_local: LocalAxHub) -> LocalUser:
+    """A new plain ``member`` of the session's tenant (no grants), for permission tests."""
+    return axhub_local.add_user(role="member")
+
+
+@pytest.fixture
+def axhub_client_for(axhub_local: LocalAxHub) -> Iterator[Callable[[LocalUser], AxHub]]:
+    """A factory: ``axhub_client_for(user)`` is a sync client acting as ``user``, closed after."""
+    with contextlib.ExitStack() as stack:
+
+        def make(user: LocalUser) -> AxHub:
+            return stack.enter_context(axhub_local.client(user=user))
+
+        yield make
+
+
+@pytest.fixture
+async def axhub_async_client_for(
+    axhub_local: LocalAxHub,
+) -> AsyncIterator[Callable[[LocalUser], AsyncAxHub]]:
+    """A factory: ``axhub_async_client_for(user)`` is an async client acting as ``user``."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        def make(user: LocalUser) -> AsyncAxHub:
+            client = axhub_local.async_client(user=user)
+            stack.push_async_callback(client.aclose)
+            return client
+
+        yield make
