@@ -41,6 +41,7 @@ from ._errors import (
     ValidationError,
 )
 from ._http import TokenType, redacted_token
+from ._inventory import CONTEXT_ROUTES, ERROR_CODES
 from ._routes import ROUTES, Route
 from ._sync._client import AxHub
 from ._sync._operations import Operations
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
     from .local import LocalAxHub
 
 __all__ = [
+    "CONTEXT_ROUTES",
+    "ERROR_CODES",
     "ROUTES",
     "App",
     "AppManager",

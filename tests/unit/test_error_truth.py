@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from axhub_orm import (
+    CONTEXT_ROUTES,
+    ERROR_CODES,
+    ROUTES,
     AsyncAxHub,
     AuthenticationError,
     AxHub,
@@ -187,3 +190,37 @@ def test_a_token_that_cannot_travel_in_a_header_is_refused_unshown(
     assert err.code == "invalid_format" and err.fields[0]["name"] == "token"
     for text in (str(err), repr(err), json.dumps(vars(err), default=str)):
         assert TOKEN not in text and TOKEN[:12] not in text
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_lower_layer_text_holding_the_token_is_scrubbed(mode: str) -> None:
+    """A transport error whose lower-layer text holds the token keeps it redacted and unchained."""
+
+    def leak(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"Illegal header value b'{TOKEN}'", request=request)
+
+    err = answer(mode, httpx.Response(200), transport_fail=leak)
+    assert isinstance(err, ConnectError)
+    assert "***REDACTED***" in err.message
+    assert TOKEN not in str(err) and err.__cause__ is None
+
+
+@pytest.mark.parametrize("cls", [AxHub, AsyncAxHub])
+def test_hub_redacted_token_is_always_redacted(cls: type[AxHub] | type[AsyncAxHub]) -> None:
+    """hub.redacted_token() returns ***REDACTED***, with or without a token."""
+    assert cls(token=TOKEN, token_type="pat").redacted_token() == "***REDACTED***"
+    assert cls().redacted_token() == "***REDACTED***"
+
+
+def test_error_codes_and_context_routes_are_public_read_only_inventories() -> None:
+    """ERROR_CODES and CONTEXT_ROUTES are public and read-only; CONTEXT_ROUTES partitions ROUTES."""
+    assert ERROR_CODES["slug_taken"] == {"category": "conflict", "status": 409, "retryable": False}
+    assert ERROR_CODES["rate_limited"]["retryable"] is True
+    assert "appsPostApiV1TenantsByTenantIDApps" in CONTEXT_ROUTES["apps"]
+    assert "authGetApiV1Me" in CONTEXT_ROUTES["auth"]
+    every = [op for ops in CONTEXT_ROUTES.values() for op in ops]
+    assert sorted(every) == sorted(ROUTES) and len(every) == len(set(every))
+    with pytest.raises(TypeError):
+        ERROR_CODES["x"] = {}  # type: ignore[index]
+    with pytest.raises(TypeError):
+        ERROR_CODES["slug_taken"]["retryable"] = True  # type: ignore[index]
