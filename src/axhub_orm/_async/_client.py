@@ -20,6 +20,7 @@ from .._errors import (
     StateError,
     ValidationError,
 )
+from .._gates import AsyncPoolGate
 from .._http import (
     DEFAULT_BASE_URL,
     PreparedRequest,
@@ -43,7 +44,7 @@ from ..models._base import Me, list_items
 from ._network import install_deadline
 from ._operations import AsyncOperations
 from ._seam import AsyncSeam
-from ._transport import POOL_LIMITS, pool_transport
+from ._transport import POOL_LIMITS, POOL_SIZE, pool_transport
 
 __all__ = ["AsyncAxHub"]
 
@@ -141,6 +142,7 @@ class AsyncAxHub:
         elif http_client is None:
             self._transport = transport or pool_transport(httpx.URL(self.base_url), verify)
         install_deadline(self._transport or self._http)
+        self._gate = AsyncPoolGate(POOL_SIZE if transport is None else None)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AsyncAxHub:
@@ -301,12 +303,13 @@ class AsyncAxHub:
         request = self._builder.build(
             prepared.method, prepared.path, prepared.params, prepared.body, request_id
         )
-        response = await transport.handle_async_request(request)
-        response.request = request
-        try:
-            await response.aread()
-        finally:
-            await response.aclose()
+        async with self._gate:
+            response = await transport.handle_async_request(request)
+            response.request = request
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
         return response
 
     async def _through_client(

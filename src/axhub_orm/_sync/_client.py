@@ -21,6 +21,7 @@ from .._errors import (
     StateError,
     ValidationError,
 )
+from .._gates import PoolGate
 from .._http import (
     DEFAULT_BASE_URL,
     PreparedRequest,
@@ -44,7 +45,7 @@ from ..models._sync.app import AppManager
 from ._network import install_deadline
 from ._operations import Operations
 from ._seam import Seam
-from ._transport import POOL_LIMITS, pool_transport
+from ._transport import POOL_LIMITS, POOL_SIZE, pool_transport
 
 __all__ = ["AxHub"]
 
@@ -142,6 +143,7 @@ class AxHub:
         elif http_client is None:
             self._transport = transport or pool_transport(httpx.URL(self.base_url), verify)
         install_deadline(self._transport or self._http)
+        self._gate = PoolGate(POOL_SIZE if transport is None else None)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AxHub:
@@ -302,12 +304,13 @@ class AxHub:
         request = self._builder.build(
             prepared.method, prepared.path, prepared.params, prepared.body, request_id
         )
-        response = transport.handle_request(request)
-        response.request = request
-        try:
-            response.read()
-        finally:
-            response.close()
+        with self._gate:
+            response = transport.handle_request(request)
+            response.request = request
+            try:
+                response.read()
+            finally:
+                response.close()
         return response
 
     def _through_client(self, prepared: PreparedRequest, headers: dict[str, str]) -> httpx.Response:

@@ -4,7 +4,8 @@
 Two decisions live here. A pool whose keep-alive limit is below its connection limit closes
 connections as soon as more than that many are idle, so under concurrency it opens and drops
 connections continuously (the async client fell from 409 ops/s at 16 concurrent requests to 124
-at 64); the pool keeps every connection it may open. And the TLS context: an ``http://`` base
+at 64); the pool keeps every connection it may open, and the client lets no more requests into
+it than it has connections (``_gates.py``). And the TLS context: an ``http://`` base
 URL gets none at all, an ``https://`` one shares the process's (:mod:`axhub_orm._tls`) unless
 ``verify=`` says otherwise.
 """
@@ -18,9 +19,13 @@ import httpx
 
 from .._tls import shared_ssl_context
 
-__all__ = ["POOL_LIMITS", "PlainAsyncHTTPTransport", "pool_transport"]
+__all__ = ["POOL_LIMITS", "POOL_SIZE", "PlainAsyncHTTPTransport", "pool_transport"]
 
-POOL_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=32, keepalive_expiry=5.0)
+POOL_SIZE = 16
+"""Connections of a client's own pool, and requests let into it at once (see ``_gates.py``)."""
+POOL_LIMITS = httpx.Limits(
+    max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE, keepalive_expiry=5.0
+)
 """The pool of a client's own transport: keep-alive equal to the connection limit."""
 
 
