@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 try:
@@ -25,14 +24,16 @@ except ImportError:  # pragma: no cover - exercised by the tests with orjson hid
 
 __all__ = ["dumps", "loads"]
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
+_DIGITS_AS_NINES = bytes.maketrans(b"0123456789", b"9" * 10)
+_LONG_RUN = b"9" * 19
 _INT64 = (-(2**63), 2**64 - 1)
 _PLAIN = (str, bool, type(None))
 
 
 def loads(content: bytes) -> Any:
     """Decode JSON exactly as ``json.loads`` does (raising ``ValueError`` on bad input)."""
-    if orjson is not None and not _LONG_NUMBER.search(content):
+    # A run of 19 digits, found by mapping every digit to 9 (several times faster than a regex).
+    if orjson is not None and content.translate(_DIGITS_AS_NINES).find(_LONG_RUN) < 0:
         try:
             return orjson.loads(content)
         except orjson.JSONDecodeError:
