@@ -1,6 +1,6 @@
 """Section 4: the HTTP requests each public verb sends, measured against the emulator.
 
-The scenarios (and their budgets) are the ones of ``tests/orm/test_request_budget.py``: this
+The scenarios (and their budgets) are the ones of ``tests/orm/_sync/test_request_budget.py``: this
 module imports that file and runs each scenario with a counting transport, so the table and the
 test can never disagree about what is measured.
 """
@@ -25,7 +25,9 @@ from axhub_orm.testing import CountingTransport, unique_slug
 
 __all__ = ["RequestCount", "load_scenarios", "markdown", "route_of", "run_requests"]
 
-TEST_FILE = Path(__file__).resolve().parents[1] / "tests" / "orm" / "test_request_budget.py"
+TEST_FILE = (
+    Path(__file__).resolve().parents[1] / "tests" / "orm" / "_sync" / "test_request_budget.py"
+)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ Example::
         print(table.rows.filter(title="hello").count())
 """
 
-from __future__ import annotations
-
-import logging
-from typing import TYPE_CHECKING, Any
+# No ``from __future__ import annotations`` and no bare helper imports here: every public name
+# of this module is in __all__ (tests/unit/test_public_api.py checks that they are equal).
+import logging as _logging
+import typing as _typing
 
 from ._async._client import AsyncAxHub
 from ._async._operations import AsyncOperations
@@ -61,7 +61,7 @@ from .models._sync.table import Column, Columns, Table, TableManager
 from .models._sync.typed import TypedRowQuery
 from .models._typed import ColumnType, RowModel, SchemaPlan
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .local import LocalAxHub
 
 __all__ = [
@@ -134,10 +134,10 @@ __all__ = [
 
 # A library logs, the application decides where to: without a handler configured, records of
 # the "axhub_orm" logger (request ids, 429 retries; never tokens) go nowhere.
-logging.getLogger("axhub_orm").addHandler(logging.NullHandler())
+_logging.getLogger("axhub_orm").addHandler(_logging.NullHandler())
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     # The emulator serves with the optional `local` extra (uvicorn): import it on first use.
     if name == "LocalAxHub":
         from .local import LocalAxHub

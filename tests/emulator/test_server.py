@@ -172,10 +172,7 @@ def test_attributes_need_a_running_server() -> None:
 
 
 def test_client_factories_configure_the_orm() -> None:
-    """local.client() returns an axhub_orm.AxHub bound to the emulator (when the ORM exists)."""
-    orm = pytest.importorskip("axhub_orm")
-    if not hasattr(orm, "AxHub"):
-        pytest.skip("axhub_orm.AxHub is not written yet")
+    """local.client() returns an axhub_orm.AxHub bound to the emulator."""
     with LocalAxHub() as local, local.client() as hub:
         assert hub.me().id == local.user_id
 

@@ -19,6 +19,20 @@ def test_all_is_sorted_and_importable() -> None:
         assert getattr(axhub_orm, name) is not None
 
 
+def test_all_equals_the_public_members() -> None:
+    """``__all__`` lists exactly the public members of the package (httpx's exported members).
+
+    Subpackages (``axhub_orm.local``, ``.testing``, ``.demo``, ``.models``) are not members;
+    ``__version__`` is, and so is the emulator's ``LocalAxHub``, imported on first use.
+    """
+    members = {
+        name
+        for name, value in vars(axhub_orm).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
+    assert set(axhub_orm.__all__) == members | {"LocalAxHub", "__version__"}
+
+
 def test_every_public_name_is_documented() -> None:
     """Every public class and function has a docstring, and so do their public methods."""
     for name in axhub_orm.__all__:

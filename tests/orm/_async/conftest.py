@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from axhub_orm import App, AxHub, Column, Table
+from axhub_orm import AsyncApp, AsyncAxHub, AsyncTable, Column
 from axhub_orm.local import LocalAxHub
-from axhub_orm.testing import CountingTransport, unique_slug
+from axhub_orm.testing import AsyncCountingTransport, unique_slug
 
 
 @pytest.fixture
-def counter() -> CountingTransport:
+def counter() -> AsyncCountingTransport:
     """A transport that records every request."""
-    return CountingTransport()
+    return AsyncCountingTransport()
 
 
 @pytest.fixture
-def counted_hub(axhub_local: LocalAxHub, counter: CountingTransport) -> Iterator[AxHub]:
-    """A sync client whose requests are recorded by ``counter``."""
-    with axhub_local.client(transport=counter) as hub:
+async def counted_hub(
+    axhub_local: LocalAxHub, counter: AsyncCountingTransport
+) -> AsyncIterator[AsyncAxHub]:
+    """A client whose requests are recorded by ``counter``."""
+    async with axhub_local.async_client(transport=counter) as hub:
         yield hub
 
 
 @pytest.fixture
-def counted_app(counted_hub: AxHub) -> Iterator[App]:
+async def counted_app(counted_hub: AsyncAxHub) -> AsyncIterator[AsyncApp]:
     """A fresh app made through the counted client."""
-    app = counted_hub.apps.create(slug=unique_slug("orm"), name="ORM test")
+    app = await counted_hub.apps.create(slug=unique_slug("orm"), name="ORM test")
     yield app
-    app.delete(permanent=True)
+    await app.delete(permanent=True)
 
 
 @pytest.fixture
-def tickets(counted_app: App, counter: CountingTransport) -> Table:
+async def tickets(counted_app: AsyncApp, counter: AsyncCountingTransport) -> AsyncTable:
     """A `tickets` table with an owner column, a jsonb column and method-named columns."""
-    table = counted_app.tables.create(
+    table = await counted_app.tables.create(
         "tickets",
         columns=[
             Column("owner_id", "uuid", nullable=False),
