@@ -202,6 +202,10 @@ class NotFoundError(AxHubError):
 class DoesNotExist(NotFoundError):  # noqa: N818  # Django's name
     """``get()`` on a query matched no row."""
 
+    def _where(self) -> str:
+        # Raised on an answer (an empty list, a 404): neither "not sent" nor a transport story.
+        return f"HTTP {self.status}" if self.status is not None else "no match"
+
 
 class ConflictError(AxHubError):
     """The request conflicts with the current state (409)."""
@@ -211,6 +215,9 @@ class ConflictError(AxHubError):
 
 class MultipleObjectsReturned(ConflictError):  # noqa: N818  # Django's
     """``get()`` on a query matched more than one row."""
+
+    def _where(self) -> str:
+        return "more than one match"
 
 
 class PreconditionFailedError(AxHubError):

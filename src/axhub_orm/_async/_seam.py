@@ -57,6 +57,7 @@ class AsyncSeam:
             raise ValidationError(
                 f"{verb} needs a tenant id: pass tenant_id= to the client or set AXHUB_TENANT_ID",
                 code="tenant_id_required",
+                category="tenant_id_required",  # the seed family's conformance vector
             )
         return self._hub.tenant_id
 

@@ -17,7 +17,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from .._errors import StateError, ValidationError
+from .._errors import InternalError, StateError, ValidationError
 from .._time import parse_rfc3339
 from .._wire import COLUMN_TYPES, IMPLICIT_COLUMNS, is_identifier
 
@@ -266,7 +266,7 @@ class Me:
         """Read ``GET /api/v1/me``: the ``user`` object and ``tenants`` (a root ``userId`` too)."""
         user = dict(data.get("user") or {})
         user.setdefault("id", data.get("userId") or data.get("user_id"))
-        return converter().structure({**user, "tenants": data.get("tenants") or []}, cls)
+        return from_wire({**user, "tenants": data.get("tenants") or []}, cls)
 
 
 @attrs.frozen(kw_only=True)
@@ -331,5 +331,25 @@ def list_items(data: Any) -> tuple[list[Any], bool]:
 
 def structure(data: Any, cls: type[T]) -> T:
     """Structure a wire dict into ``cls`` with the shared converter, tolerating ``None`` fields."""
-    cleaned = {k: v for k, v in data.items() if v is not None}
-    return converter().structure(cleaned, cls)
+    if not isinstance(data, Mapping):
+        raise _invalid_response(cls, [f"expected an object, got {type(data).__name__} @ $"])
+    return from_wire({k: v for k, v in data.items() if v is not None}, cls)
+
+
+def from_wire(data: Mapping[str, Any], cls: type[T]) -> T:
+    """Structure ``data`` into ``cls``; an answer that does not fit is ``invalid_response``.
+
+    A response the backend (or anything in between) got wrong must not escape as a cattrs
+    exception: it becomes :class:`InternalError` naming each offending field path.
+    """
+    try:
+        return converter().structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        raise _invalid_response(cls, cattrs.transform_error(exc)) from None
+
+
+def _invalid_response(cls: type[Any], problems: list[str]) -> InternalError:
+    return InternalError(
+        f"AX Hub answered a {cls.__name__} that does not fit it: {'; '.join(problems)}",
+        code="invalid_response",
+    )

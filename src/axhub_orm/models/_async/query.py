@@ -27,6 +27,16 @@ _LIST = "schemaGetDataByTenantSlugByAppSlugByTable"
 _COUNT = "schemaGetDataByTenantSlugByAppSlugByTableCount"
 
 
+_NO_TRUTH = (
+    "the truth of a {query} would need a request: use `await query.exists()` (or "
+    "`.exists()` in sync code) to ask whether any row matches, `.count()` for how many"
+)
+_NO_CONTAINS = (
+    "`x in {query}` would scan the table: ask for the row instead, e.g. "
+    "`query.filter(id=row_id).exists()`"
+)
+
+
 class AsyncRowQuery:
     """An immutable, lazy query over a table's rows; every chained call returns a new query.
 
@@ -117,6 +127,12 @@ class AsyncRowQuery:
     def _list_path(self, operation_id: str = _LIST) -> str:
         return prepare(operation_id, self._table._data_path()).path
 
+    def __bool__(self) -> bool:
+        raise TypeError(_NO_TRUTH.format(query=type(self).__name__))
+
+    def __contains__(self, item: object) -> bool:
+        raise TypeError(_NO_CONTAINS.format(query=type(self).__name__))
+
     def explain(self) -> str:
         """The first request this query will send: ``GET /data/…?status=eq.new&per_page=100``."""
         return self._spec.explain(self._list_path())
@@ -145,6 +161,10 @@ class AsyncRowQuery:
                 raise FilterRequiredError.from_backend(exc, self._table.name) from exc
             raise
         return result
+
+    def _narrowed(self) -> bool:
+        """Whether the query matches only some rows (filters or a slice), not the whole table."""
+        return bool(self._spec.conditions) or self._spec.is_sliced
 
     def _row(self, data: dict[str, Any]) -> AsyncRow:
         return AsyncRow._load(self._table, data)
@@ -244,7 +264,7 @@ class AsyncRowQuery:
         rows = await query._with_limit_two().all()
         if not rows:
             raise DoesNotExist(
-                f"no row of {self._table.name} matches {query._spec!r}", code="not_found"
+                f"no row of {self._table.name} matches {query.explain()}", code="not_found"
             )
         if len(rows) > 1:
             raise MultipleObjectsReturned(

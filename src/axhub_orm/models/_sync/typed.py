@@ -103,6 +103,12 @@ class TypedRowQuery(Generic[M]):
     def _at(self, index: int) -> M:
         return self._bind(self._query[index])
 
+    def __bool__(self) -> bool:
+        return bool(self._query)  # raises TypeError, pointing to .exists()
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._query  # raises TypeError
+
     def explain(self) -> str:
         """The first request this query will send."""
         return self._query.explain()
@@ -177,22 +183,53 @@ class TypedRowQuery(Generic[M]):
             )
         return row
 
+    def _matched(self, row: Row, verb: str) -> Row:
+        """The row, proven to match this query's filters (one list request) when it has any.
+
+        A filtered query acts only on the rows it matches, as ``get()`` does; an unfiltered one
+        sends nothing extra. Returns the row as the server has it (for ``refresh``).
+        """
+        if not self._query._narrowed() or row.id is None:
+            return row
+        try:
+            return self._query.get(row.id)
+        except DoesNotExist as exc:
+            raise DoesNotExist(
+                f"cannot {verb}() row {row.id}: it does not match {self.explain()}",
+                code=exc.code,
+                request_id=exc.request_id,
+            ) from None
+
     def save(self, obj: M) -> dict[str, Any]:
-        """Insert a new instance (one POST) or PATCH its changed columns; returns the body sent."""
+        """Insert a new instance (one POST) or PATCH its changed columns; returns the body sent.
+
+        On a filtered query, a persisted instance is saved only if its row matches the filters.
+        """
         row = self._row_of(obj, "save")
+        self._matched(row, "save")
         copy_changes_to_row(obj, row)
         sent = row.save()
         update_instance(obj, row)
         return sent
 
     def delete(self, obj: M) -> None:
-        """Delete the instance's row (one DELETE)."""
-        self._row_of(obj, "delete").delete()
+        """Delete the instance's row (one DELETE; on a filtered query, only a matching row)."""
+        row = self._row_of(obj, "delete")
+        self._matched(row, "delete")
+        row.delete()
 
     def refresh(self, obj: M) -> None:
-        """Reload the instance from the server (one GET); clears its changes."""
+        """Reload the instance from the server; clears its changes.
+
+        One GET, or on a filtered query one list request that the row must match.
+        """
         row = self._row_of(obj, "refresh")
-        row.refresh()
+        if self._query._narrowed():
+            row._path("refresh")  # the row's own state rules first (new, deleted)
+            fresh = self._matched(row, "refresh")
+            row._take(dict(fresh._snapshot))
+        else:
+            row.refresh()
         update_instance(obj, row)
 
 
