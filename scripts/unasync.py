@@ -53,6 +53,7 @@ RULES: list[tuple[str, str]] = [
 # Tests only: the async marker goes, and the async names of fixtures and factories become sync.
 TEST_RULES: list[tuple[str, str]] = [
     (r"^pytestmark = pytest\.mark\.anyio\n$", ""),
+    (r"\baxhub_async_app\b", "axhub_app"),
     (r"\basync_client\b", "client"),
 ]
 COMPILED = [(re.compile(pattern), repl) for pattern, repl in RULES]
