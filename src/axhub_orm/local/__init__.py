@@ -15,6 +15,8 @@ Serving over a socket needs the ``local`` extra (uvicorn).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ._app import EmulatorApp
 from ._cli import serve
 from ._server import LocalAxHub, LocalTenant, LocalUser
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 
-def create_app(db: str | None = None, *, rate_limit: float | None = None) -> EmulatorApp:
+def create_app(db: str | Path | None = None, *, rate_limit: float | None = None) -> EmulatorApp:
     """Build the emulator's ASGI app over a new SQLite store (``db=None``: in memory).
 
     Close it with ``app.store.close()`` when done.

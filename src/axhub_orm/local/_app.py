@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import re
+import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -20,6 +21,7 @@ from ._context import Ctx, Handler, Reply, is_uuid
 from ._errors import ApiError
 from ._handlers_apps import HANDLERS as APP_HANDLERS
 from ._handlers_data import HANDLERS as DATA_HANDLERS
+from ._jsonb import RawJson
 from ._policy import POLICY, authorize
 from ._store import Store
 
@@ -97,6 +99,8 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         request = await _read_request(scope, receive)
+        if request is None:  # the client left before its body arrived whole (§13.26)
+            return
         status, headers, body = self.handle(request)
         headers.append((b"content-length", str(len(body)).encode("ascii")))  # not chunked
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -173,8 +177,26 @@ class EmulatorApp:
 _JSON = [(b"content-type", b"application/json")]
 
 
+#: Stands in for a :class:`RawJson` while ``json.dumps`` runs. The nonce never leaves the
+#: process and stored text cannot hold NUL, so no user string can look like one.
+_RAW_MARK = f"\x00raw-{secrets.token_hex(8)}:"
+_RAW_PLACEHOLDER = re.compile(re.escape(json.dumps(_RAW_MARK)[:-1]) + r'([0-9]+)"')
+
+
 def _dump(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The JSON response body; :class:`RawJson` values (exact jsonb numbers) go in verbatim."""
+    raws: list[str] = []
+
+    def raw(value: Any) -> str:
+        if not isinstance(value, RawJson):
+            raise TypeError(f"{type(value).__name__} is not JSON")
+        raws.append(value.text)
+        return f"{_RAW_MARK}{len(raws) - 1}"
+
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=raw)
+    if raws:
+        text = _RAW_PLACEHOLDER.sub(lambda m: raws[int(m.group(1))], text)
+    return text.encode("utf-8")
 
 
 def _rate_limited(wait: float) -> ApiError:
@@ -212,7 +234,8 @@ def _unquote(raw: bytes) -> str:
     return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
 
 
-async def _read_request(scope: Scope, receive: Receive) -> _Request:
+async def _read_request(scope: Scope, receive: Receive) -> _Request | None:
+    """Read the whole request; ``None`` when the client disconnected before the body ended."""
     headers: dict[str, str] = {}
     for name, value in scope.get("headers", []):
         headers[name.decode("latin-1").lower()] = value.decode("latin-1")
@@ -224,7 +247,7 @@ async def _read_request(scope: Scope, receive: Receive) -> _Request:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= MAX_BODY:

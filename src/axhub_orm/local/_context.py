@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -12,6 +11,7 @@ from typing import Any
 from .._wire import is_identifier
 from ._errors import ApiError, field_error
 from ._filters import parse_paging
+from ._jsonb import loads_exact
 from ._store import Paging, Store, TableMeta
 
 __all__ = [
@@ -94,9 +94,16 @@ class Ctx:
             return None
         if self._parsed is None:
             try:
-                self._parsed = json.loads(self.body.decode("utf-8"), parse_constant=_no_constant)
+                self._parsed = loads_exact(self.body.decode("utf-8"))
             except (ValueError, RecursionError):
                 raise ApiError("invalid_format", "the request body is not valid JSON") from None
+            if _SURROGATE_ESCAPE.search(self.body) and _has_lone_surrogate(self._parsed):
+                self._parsed = None
+                raise ApiError(
+                    "invalid_format",
+                    "the request body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff),"
+                    " which is not Unicode text",
+                )
         return self._parsed
 
     def object(self) -> dict[str, Any]:
@@ -117,10 +124,6 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], Reply]
-
-
-def _no_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not JSON")
 
 
 def identifier(name: Any, field: str) -> str:
@@ -180,6 +183,26 @@ def string_field(
     if "\x00" in value or _has_surrogate(value):
         raise field_error("invalid_value", name, f"{name} contains invalid characters")
     return value
+
+
+#: A ``\\uD800``-``\\uDFFF`` escape in raw JSON (valid pairs decode to one character).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any string (key or value) of a parsed JSON document holds a lone surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _has_surrogate(value: str) -> bool:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 from ._errors import ApiError, field_error
+from ._like import compile_like
 from ._store import DEFAULT_PER_PAGE, MAX_PER_PAGE, Condition, Paging, RowSelection, SortKey
 from ._types import ORDERABLE_TYPES, ColumnDef, parse_literal
 
 __all__ = [
     "compile_row_selection",
     "compile_select",
-    "like_match",
     "parse_paging",
 ]
 
@@ -85,7 +84,7 @@ def compile_filter(column: ColumnDef, raw: str) -> Condition:
     if op == "like":
         if column.type != "text":
             raise field_error("invalid_value", column.name, "like applies to text columns only")
-        _like_program(parse_literal("text", text, column.name), column.name)
+        compile_like(parse_literal("text", text, column.name), column.name)
         return Condition(column.name, column.type, "like", text)
     items = text.split(",")
     if len(items) > _MAX_IN:
@@ -134,62 +133,3 @@ def compile_row_selection(
             selection.conditions.append(compile_filter(_column(columns, key), value))
     selection.filter_count = len(selection.conditions)
     return selection
-
-
-# --- LIKE matching ---------------------------------------------------------------------
-# A case-sensitive LIKE with ``\`` escapes, registered as the SQL function ``ax_like``.
-# Matching is iterative (no regex backtracking), O(len(value) * len(pattern)) at worst.
-
-_ANY = -1  # ``_``: any single character
-_STAR = -2  # ``%``: any run of characters
-
-
-@lru_cache(maxsize=256)
-def _like_program(pattern: str, name: str = "like") -> tuple[int | str, ...]:
-    program: list[int | str] = []
-    chars = iter(pattern)
-    for char in chars:
-        if char == "\\":
-            escaped = next(chars, None)
-            if escaped is None:
-                raise field_error("invalid_value", name, "a like pattern cannot end with \\")
-            program.append(escaped)
-        elif char == "%":
-            if not program or program[-1] != _STAR:
-                program.append(_STAR)
-        elif char == "_":
-            program.append(_ANY)
-        else:
-            program.append(char)
-    return tuple(program)
-
-
-def like_match(value: str | None, pattern: str | None) -> int | None:
-    """SQL ``value LIKE pattern`` with backslash escapes, case-sensitive; NULL in, NULL out."""
-    if value is None or pattern is None:
-        return None
-    try:
-        program = _like_program(pattern)
-    except ApiError:
-        return 0
-    v = p = 0
-    star_p, star_v = -1, 0
-    while v < len(value):
-        if (
-            p < len(program)
-            and program[p] != _STAR
-            and (program[p] == _ANY or program[p] == value[v])
-        ):
-            v += 1
-            p += 1
-        elif p < len(program) and program[p] == _STAR:
-            star_p, star_v = p, v
-            p += 1
-        elif star_p >= 0:
-            star_v += 1
-            v, p = star_v, star_p + 1
-        else:
-            return 0
-    while p < len(program) and program[p] == _STAR:
-        p += 1
-    return int(p == len(program))

@@ -24,6 +24,7 @@ from ._store import Condition, RowSelection, TableMeta
 from ._types import (
     COLUMN_TYPES,
     IMPLICIT_NAMES,
+    SYSTEM_COLUMNS,
     ColumnDef,
     parse_literal,
     to_db,
@@ -48,6 +49,8 @@ def _column_def(raw: Any) -> ColumnDef:
     name = identifier(raw["name"], "name")
     if name in IMPLICIT_NAMES:
         raise field_error("not_allowed", name, f"{name} is maintained by the server")
+    if name in SYSTEM_COLUMNS:
+        raise field_error("invalid_value", name, f"{name} is a PostgreSQL system column name")
     ctype = raw.get("type")
     if ctype not in COLUMN_TYPES:
         raise field_error("invalid_value", name, f"type must be one of {', '.join(COLUMN_TYPES)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sqlite3
 import uuid
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._filters import like_match
+from ._like import like_match
 from ._sqlbase import SQLStoreBase, metadata_schema
 from ._store import Condition, Paging, RowSelection, TableMeta, order_terms
 from ._types import ColumnDef, from_db, jsonb_key, utc_now
@@ -80,6 +81,19 @@ def _where(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
     return (f" WHERE {' AND '.join(parts)}" if parts else ""), params
 
 
+def _create_private(path: str) -> None:
+    """Create the database file readable by its owner only (0600): it holds every token.
+
+    An existing file keeps its mode; SQLite gives the ``-wal`` and ``-shm`` files the mode of
+    the database file.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class SQLiteStore(SQLStoreBase):
     """SQLite-backed state of the emulator (``db=None`` keeps it in memory)."""
 
@@ -87,6 +101,8 @@ class SQLiteStore(SQLStoreBase):
         super().__init__()
         self.path = None if db is None else Path(db)
         target = ":memory:" if db is None else str(db)
+        if target != ":memory:" and not target.startswith("file:"):
+            _create_private(target)
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         try:
             self._setup()

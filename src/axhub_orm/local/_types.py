@@ -12,29 +12,31 @@ float          REAL            a finite float
 bool           INTEGER         0 or 1
 timestamptz    TEXT            ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (sorts in time order)
 uuid           TEXT            lowercase canonical form
-jsonb          TEXT            canonical JSON (sorted keys, no spaces)
+jsonb          TEXT            canonical JSON (sorted keys, no spaces, exact numbers)
 =============  ==============  ==================================================
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from .._time import parse_rfc3339
 from .._wire import COLUMN_TYPES
 from ._errors import ApiError, field_error
+from ._jsonb import JsonbTooLargeError, canonical_text, comparison_text, decode_stored, loads_exact
 
 __all__ = [
     "COLUMN_TYPES",
     "IMPLICIT_COLUMNS",
     "IMPLICIT_NAMES",
     "ORDERABLE_TYPES",
+    "SYSTEM_COLUMNS",
     "ColumnDef",
     "canonical_json",
     "check_text",
@@ -56,6 +58,13 @@ _INT_RANGES: Mapping[str, tuple[int, int]] = {
 _INT_TEXT = re.compile(r"[+-]?[0-9]{1,20}")
 _FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _MAX_JSON_DEPTH = 64
+_MAX_OFFSET_HOURS = 15
+_OFFSET = re.compile(r"[+-]([0-9]{2}):?([0-9]{2})$")
+_FRACTION = re.compile(r":[0-9]{2}\.([0-9]+)")
+_HEX4 = "[0-9a-fA-F]{4}"
+_UUID_INPUT = re.compile(rf"\{{{_HEX4}(?:-?{_HEX4}){{7}}\}}|{_HEX4}(?:-?{_HEX4}){{7}}")
+#: PostgreSQL's system column names: refused as column names (§13.25).
+SYSTEM_COLUMNS: frozenset[str] = frozenset({"xmin", "xmax", "cmin", "cmax", "ctid", "tableoid"})
 
 
 def _bad(name: str, expected: str) -> ApiError:
@@ -92,7 +101,9 @@ def _check_json(value: Any, name: str, depth: int = 0) -> None:
         raise _bad(name, f"JSON nested at most {_MAX_JSON_DEPTH} levels")
     if isinstance(value, str):
         check_text(value, name)
-    elif isinstance(value, float) and not math.isfinite(value):
+    elif (isinstance(value, float) and not math.isfinite(value)) or (
+        isinstance(value, Decimal) and not value.is_finite()
+    ):
         raise _bad(name, "finite numbers")
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -104,19 +115,16 @@ def _check_json(value: Any, name: str, depth: int = 0) -> None:
 
 
 def canonical_json(value: Any, name: str) -> str:
-    """Validate a JSON value for a jsonb column and render it canonically."""
+    """Validate a JSON value for a jsonb column and render it canonically, numbers exact.
+
+    Numbers keep their digits as PostgreSQL's numeric does (``1E2`` → ``100``, ``1.50`` →
+    ``1.50``); one outside numeric's range → 400 ``invalid_value``.
+    """
     _check_json(value, name)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _numeric(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _numeric(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_numeric(item) for item in value]
-    return value
+    try:
+        return canonical_text(value)
+    except JsonbTooLargeError as exc:
+        raise _bad(name, f"JSON within PostgreSQL's limits ({exc})") from None
 
 
 def jsonb_key(stored: str | None) -> str | None:
@@ -125,10 +133,7 @@ def jsonb_key(stored: str | None) -> str | None:
     Registered in SQLite as ``ax_jsonb_key`` for ``eq``/``ne``/``in`` on jsonb columns, as
     PostgreSQL's jsonb equality compares numbers by value, not by spelling.
     """
-    if stored is None:
-        return None
-    normal = _numeric(json.loads(stored))
-    return json.dumps(normal, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return None if stored is None else comparison_text(stored)
 
 
 def _int(value: Any, ctype: str, name: str) -> int:
@@ -141,7 +146,7 @@ def _int(value: Any, ctype: str, name: str) -> int:
 
 
 def _float(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise _bad(name, "a number")
     try:
         result = float(value)
@@ -153,6 +158,10 @@ def _float(value: Any, name: str) -> float:
 
 
 def _timestamp(value: Any, name: str) -> str:
+    """Stored form of a timestamptz: UTC, microseconds rounded half to even (as PostgreSQL).
+
+    The UTC offset must be within ±15:59 (PostgreSQL's limit), with minutes below 60.
+    """
     if not isinstance(value, str) or len(value) > 64:
         raise _bad(name, "an RFC 3339 timestamp string")
     try:
@@ -161,19 +170,36 @@ def _timestamp(value: Any, name: str) -> str:
         raise _bad(name, "an RFC 3339 timestamp string") from None
     if moment.tzinfo is None:
         raise _bad(name, "a timestamp with a UTC offset")
+    offset = _OFFSET.search(value)
+    if offset and (int(offset.group(1)) > _MAX_OFFSET_HOURS or int(offset.group(2)) > 59):
+        raise _bad(name, "a UTC offset within ±15:59")
+    fraction = _FRACTION.search(value)
     try:
+        if fraction and _rounds_up(fraction.group(1)):
+            moment += timedelta(microseconds=1)
         return format_timestamp(moment)
     except OverflowError:
         raise _bad(name, "a timestamp in range") from None
 
 
+def _rounds_up(digits: str) -> bool:
+    """Whether a 7-9 digit fraction rounds its truncated microseconds up (half to even)."""
+    if len(digits) <= 6:
+        return False
+    micros, rest = int(digits[:6]), digits[6:].ljust(3, "0")
+    half = int(rest) - 500
+    return half > 0 or (half == 0 and micros % 2 == 1)
+
+
 def _uuid(value: Any, name: str) -> str:
-    if not isinstance(value, str) or len(value) > 64:
+    """Stored form of a uuid, lowercased; ``urn:uuid:`` and other prefixes are refused.
+
+    Accepted are the forms PostgreSQL reads: hyphens after any group of four hex digits,
+    optionally in braces.
+    """
+    if not isinstance(value, str) or not _UUID_INPUT.fullmatch(value):
         raise _bad(name, "a UUID string")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise _bad(name, "a UUID string") from None
+    return str(uuid.UUID(value.strip("{}")))
 
 
 def to_db(ctype: str, value: Any, name: str) -> Any:
@@ -211,7 +237,7 @@ def from_db(ctype: str, stored: Any) -> Any:
     if ctype == "float":
         return float(stored)
     if ctype == "jsonb":
-        return json.loads(stored)
+        return decode_stored(stored)
     return stored
 
 
@@ -234,14 +260,10 @@ def parse_literal(ctype: str, text: str, name: str) -> Any:
     if ctype in ("timestamptz", "uuid"):
         return to_db(ctype, text, name)
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = loads_exact(text)
     except (ValueError, RecursionError):
         raise _bad(name, "JSON text") from None
     return canonical_json(value, name)
-
-
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not JSON")
 
 
 class ColumnDef:
