@@ -169,14 +169,23 @@ class Tracked(Stateful, Generic[B]):
             )
         return self._binding
 
-    def _refuse_changes(self, code: str, message: str) -> dict[str, Any]:
-        """A persisted entity that has no update route: refuse its changes, else send nothing.
-
-        ``message`` may name the changed attributes with ``{changed}``.
-        """
+    def _refuse_changes(self, code: str, message: str) -> None:
+        """Refuse the changes of an entity that has no update route (``{changed}`` names them)."""
         if self.changes:
             raise StateError(message.format(changed=", ".join(self.changes)), code=code)
-        return {}
+
+    def _binding_to_create(self, code: str, message: str) -> B | None:
+        """``save()`` of an entity without an update route: the binding when it is new.
+
+        ``None`` when it is persisted and unchanged (nothing to send); a deleted entity, an
+        unbound one or a persisted one with changes (``_refuse_changes``) is refused.
+        """
+        binding = self._bound("save")
+        self._require_not_deleted("save")
+        if self._state is EntityState.NEW:
+            return binding
+        self._refuse_changes(code, message)
+        return None
 
 
 def check_identifier(kind: str, name: object) -> str:

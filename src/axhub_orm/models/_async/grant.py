@@ -78,13 +78,12 @@ class AsyncGrant(Tracked["AsyncTable"]):
 
     async def save(self) -> dict[str, Any]:
         """Create a new grant (one POST); grants cannot be changed once created."""
-        table = self._bound("save")
-        self._require_not_deleted("save")
-        if self._state is EntityState.PERSISTED:
-            return self._refuse_changes(
-                "grant_immutable",
-                "a grant cannot be changed: revoke it with delete() and create a new one",
-            )
+        table = self._binding_to_create(
+            "grant_immutable",
+            "a grant cannot be changed: revoke it with delete() and create a new one",
+        )
+        if table is None:
+            return {}
         body = self._body()
         data = await table._seam("save").call(
             "schemaPostApiV1AppsByAppIDTablesByTableNameGrants",

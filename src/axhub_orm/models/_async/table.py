@@ -50,14 +50,13 @@ class AsyncColumn(ColumnSpec, Tracked["AsyncTable"]):
 
     async def save(self) -> dict[str, Any]:
         """Add a new bound column (one POST); a changed persisted column is refused."""
-        table = self._bound("save")
-        self._require_not_deleted("save")
-        if self._state is EntityState.PERSISTED:
-            return self._refuse_changes(
-                "column_immutable",
-                f"column {self.name!r} cannot be altered (changed: {{changed}}): "
-                "drop it with delete() and add it again",
-            )
+        table = self._binding_to_create(
+            "column_immutable",
+            f"column {self.name!r} cannot be altered (changed: {{changed}}): "
+            "drop it with delete() and add it again",
+        )
+        if table is None:
+            return {}
         body = {"column": self.to_wire()}
         data = await table._seam().call(
             "schemaPostApiV1AppsByAppIDTablesByTableNameColumns",
@@ -230,12 +229,11 @@ class AsyncTable(Tracked["AsyncApp"], Generic[TableModel]):
 
     async def save(self) -> dict[str, Any]:
         """Create a new table (one POST); tables have no update route, so changes are refused."""
-        app = self._bound("save")
-        self._require_not_deleted("save")
-        if self._state is EntityState.PERSISTED:
-            return self._refuse_changes(
-                "table_immutable", f"table {self.name!r} has no update route (changed: {{changed}})"
-            )
+        app = self._binding_to_create(
+            "table_immutable", f"table {self.name!r} has no update route (changed: {{changed}})"
+        )
+        if app is None:
+            return {}
         body = self._create_body()
         data = await self._seam("save").call(
             "schemaPostApiV1AppsByAppIDTables", path_params=app._path(), body=body

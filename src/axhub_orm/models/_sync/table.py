@@ -51,14 +51,13 @@ class Column(ColumnSpec, Tracked["Table"]):
 
     def save(self) -> dict[str, Any]:
         """Add a new bound column (one POST); a changed persisted column is refused."""
-        table = self._bound("save")
-        self._require_not_deleted("save")
-        if self._state is EntityState.PERSISTED:
-            return self._refuse_changes(
-                "column_immutable",
-                f"column {self.name!r} cannot be altered (changed: {{changed}}): "
-                "drop it with delete() and add it again",
-            )
+        table = self._binding_to_create(
+            "column_immutable",
+            f"column {self.name!r} cannot be altered (changed: {{changed}}): "
+            "drop it with delete() and add it again",
+        )
+        if table is None:
+            return {}
         body = {"column": self.to_wire()}
         data = table._seam().call(
             "schemaPostApiV1AppsByAppIDTablesByTableNameColumns",
@@ -231,12 +230,11 @@ class Table(Tracked["App"], Generic[TableModel]):
 
     def save(self) -> dict[str, Any]:
         """Create a new table (one POST); tables have no update route, so changes are refused."""
-        app = self._bound("save")
-        self._require_not_deleted("save")
-        if self._state is EntityState.PERSISTED:
-            return self._refuse_changes(
-                "table_immutable", f"table {self.name!r} has no update route (changed: {{changed}})"
-            )
+        app = self._binding_to_create(
+            "table_immutable", f"table {self.name!r} has no update route (changed: {{changed}})"
+        )
+        if app is None:
+            return {}
         body = self._create_body()
         data = self._seam("save").call(
             "schemaPostApiV1AppsByAppIDTables", path_params=app._path(), body=body
