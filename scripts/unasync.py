@@ -55,6 +55,7 @@ TEST_RULES: list[tuple[str, str]] = [
     (r"^pytestmark = pytest\.mark\.anyio\n$", ""),
     (r"\baxhub_async_app\b", "axhub_app"),
     (r"\basync_client\b", "client"),
+    (r"\baxhub_async_client_for\b", "axhub_client_for"),
 ]
 COMPILED = [(re.compile(pattern), repl) for pattern, repl in RULES]
 TEST_COMPILED = COMPILED + [(re.compile(pattern), repl) for pattern, repl in TEST_RULES]

@@ -386,3 +386,23 @@ async def test_local_async_client_for_a_user_is_denied_without_a_grant(hub: Hub)
         with pytest.raises(PermissionDeniedError) as denied:
             await table.rows.filter(n=1).count()
     assert denied.value.code == "forbidden"
+
+
+def test_add_user_and_add_tenant_validate(hub: Hub) -> None:
+    """Unknown roles, tenants and taken slugs or emails are ValueErrors; defaults are unique."""
+    local = hub.local
+    first, second = local.add_user(), local.add_user(role="admin")
+    assert first.id != second.id and first.email != second.email
+    assert (first.role, second.role) == ("member", "admin")
+    tenant = local.add_tenant()
+    for bad, match in (
+        (lambda: local.add_user(role="root"), "role must be"),
+        (lambda: local.add_user(tenant="00000000-0000-0000-0000-000000000000"), "no such tenant"),
+        (lambda: local.add_user(email=first.email), "exists"),
+        (lambda: local.add_tenant(tenant.slug), "is taken"),
+        (lambda: local.add_tenant("Not A Slug"), "must match"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            bad()
+    named = local.add_tenant("acme")
+    assert local.add_user(tenant=named).tenant_slug == "acme"
