@@ -8,8 +8,12 @@ typed rows and queries encode alike (wire-contract §9.1 "value encoding", §12.
 
 Both share one rule per type: a timezone-aware ``datetime`` is sent as RFC 3339 UTC with
 microseconds and ``Z``; a naive one is refused (it would mean whatever the server's zone is);
-a ``date`` as ``YYYY-MM-DD``; a ``UUID`` as its text. A value that cannot be sent raises a
-:class:`~axhub_orm.ValidationError` (the caller may ask for a subclass) before anything is sent.
+a ``date`` as ``YYYY-MM-DD``; a ``UUID`` as its text; a ``Decimal`` as the JSON number with the
+same value (refused when a JSON number cannot hold it exactly). In a body these apply anywhere
+inside a value (a ``jsonb`` dict or list, at any depth). A value that cannot be sent (a ``set``,
+``bytes``, NaN or infinity, a dict key that is not a ``str``, any other object) raises a
+:class:`~axhub_orm.ValidationError` (the caller may ask for a subclass) naming the column and the
+path inside the value (``meta at $.tags[2]``) before anything is sent.
 
 Example::
 
@@ -25,6 +29,7 @@ import json
 import math
 import re
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any, Final, TypeGuard
 from uuid import UUID
 
@@ -49,8 +54,8 @@ IDENTIFIER: Final = re.compile(r"[a-z][a-z0-9_]{0,62}")
 """A table or column name the backend accepts (wire-contract §13.12); use with ``fullmatch``."""
 
 _TYPES_FIX = (
-    "pass a str, int, float, bool, timezone-aware datetime, date, UUID, "
-    "or a dict/list for JSON (convert tuples and sets to a list)"
+    "pass a str, int, float, bool, None, timezone-aware datetime, date, UUID, Decimal, "
+    "or a dict/list of those (convert sets to a sorted list)"
 )
 
 
@@ -81,6 +86,9 @@ def _datetime_text(
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
+
+
 def to_json(
     value: Any,
     *,
@@ -88,18 +96,78 @@ def to_json(
     error: type[ValidationError] = ValidationError,
     field: str | None = None,
 ) -> Any:
-    """``value`` as it goes into a JSON request body.
+    """``value`` as it goes into a JSON request body, encoded or refused at any depth.
 
     ``where`` names the value in error messages; ``error`` is the class raised (a
-    :class:`ValidationError` subclass) and ``field`` the name put in its ``fields``.
+    :class:`ValidationError` subclass) and ``field`` the name put in its ``fields`` (``where``
+    when not given).
+
+    Example::
+
+        >>> to_json({"due": date(2026, 1, 2), "cost": Decimal("1.5")}, where="meta")
+        {'due': '2026-01-02', 'cost': 1.5}
     """
-    if isinstance(value, datetime):  # before date: datetime is a date
-        return _datetime_text(value, where, error, field)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
+    if type(value) in _PLAIN:  # the common case, untouched
+        return value
+    return _Encoder(where, error, where if field is None else field).encode(value, "$")
+
+
+class _Encoder:
+    """One walk over a value: JSON types kept, known types encoded, the rest refused by path."""
+
+    def __init__(self, where: str, error: type[ValidationError], field: str) -> None:
+        self.where = where
+        self.error = error
+        self.field = field
+
+    def refuse(self, path: str, problem: str) -> ValidationError:
+        at = self.where if path == "$" else f"{self.where} at {path}"
+        return _refuse(self.error, f"{at}: {problem}", self.field)
+
+    def encode(self, value: Any, path: str) -> Any:
+        if isinstance(value, (str, int)) or value is None:  # bool is an int; enums keep theirs
+            return value
+        if isinstance(value, float):
+            if math.isfinite(value):
+                return value
+            raise self.refuse(path, f"{value!r} cannot be sent; JSON has no NaN or infinity")
+        if isinstance(value, dict):
+            return {key: self.encode(item, self.key_path(path, key)) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.encode(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return self.scalar(value, path)
+
+    def key_path(self, path: str, key: object) -> str:
+        if not isinstance(key, str):
+            raise self.refuse(path, f"a JSON object key must be a str, got {key!r}")
+        return f"{path}.{key}" if IDENTIFIER.fullmatch(key) else f"{path}[{json.dumps(key)}]"
+
+    def scalar(self, value: object, path: str) -> Any:
+        if isinstance(value, datetime):  # before date: datetime is a date
+            where = self.where if path == "$" else f"{self.where} at {path}"
+            return _datetime_text(value, where, self.error, self.field)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, UUID):
+            return str(value)
+        if isinstance(value, Decimal):
+            return self.decimal(value, path)
+        raise self.refuse(path, f"cannot send a {type(value).__name__}; {_TYPES_FIX}")
+
+    def decimal(self, value: Decimal, path: str) -> int | float:
+        """The JSON number equal to ``value``: an int when integral, else a float that holds it."""
+        if not value.is_finite():
+            raise self.refuse(path, f"{value!r} cannot be sent; JSON has no NaN or infinity")
+        if value == value.to_integral_value():
+            return int(value)
+        number = float(value)
+        if Decimal(repr(number)) != value:
+            raise self.refuse(
+                path,
+                f"{value!r} has more digits than a JSON number keeps exactly; "
+                "round it, or send it as a str",
+            )
+        return number
 
 
 def to_text(

@@ -39,6 +39,7 @@ from .._http import (
     transport_error,
 )
 from .._version import __version__
+from .._wire import to_json
 from ..models._async.app import AsyncAppManager
 from ..models._base import Me, list_items
 from ._network import install_deadline
@@ -199,12 +200,14 @@ class AsyncAxHub:
 
         The response is camelCased except rows (wire-contract §14). Raises a typed
         :class:`AxHubError` on failure, and :class:`ValidationError` before sending for an
-        unknown operation id or a missing path parameter.
+        unknown operation id, a missing path parameter or a body value with no JSON form
+        (``Decimal``, ``date``/``datetime`` and ``UUID`` are encoded, anywhere in the body).
 
         Example::
 
             me = await hub.request("authGetApiV1Me")
         """
+        body = None if body is None else to_json(body, where="body")  # refused before sending
         data = await self._call(operation_id, path_params=path_params, query=query, body=body)
         return shape_response(operation_id, data)
 
