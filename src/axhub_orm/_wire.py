@@ -54,8 +54,12 @@ IDENTIFIER: Final = re.compile(r"[a-z][a-z0-9_]{0,62}")
 """A table or column name the backend accepts (wire-contract §13.12); use with ``fullmatch``."""
 
 _TYPES_FIX = (
+    "pass a str, int, float, bool, timezone-aware datetime, date, UUID, "
+    "or a dict/list for JSON (convert tuples and sets to a list)"
+)
+_JSON_FIX = (
     "pass a str, int, float, bool, None, timezone-aware datetime, date, UUID, Decimal, "
-    "or a dict/list of those (convert sets to a sorted list)"
+    "or a dict/list of those (convert a set to a list)"
 )
 
 
@@ -152,7 +156,7 @@ class _Encoder:
             return str(value)
         if isinstance(value, Decimal):
             return self.decimal(value, path)
-        raise self.refuse(path, f"cannot send a {type(value).__name__}; {_TYPES_FIX}")
+        raise self.refuse(path, f"cannot send a {type(value).__name__}; {_JSON_FIX}")
 
     def decimal(self, value: Decimal, path: str) -> int | float:
         """The JSON number equal to ``value``: an int when integral, else a float that holds it."""
