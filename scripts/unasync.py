@@ -54,6 +54,7 @@ RULES: list[tuple[str, str]] = [
 TEST_RULES: list[tuple[str, str]] = [
     (r"^pytestmark = pytest\.mark\.anyio\n$", ""),
     (r"\baxhub_async_app\b", "axhub_app"),
+    (r"\basync_counted\b", "counted"),
     (r"\basync_client\b", "client"),
     (r"\baxhub_async_client_for\b", "axhub_client_for"),
 ]

@@ -16,7 +16,6 @@ import pytest
 
 from axhub_orm import (
     AsyncAxHub,
-    AxHub,
     AxHubError,
     Column,
     ConflictError,
@@ -25,7 +24,9 @@ from axhub_orm import (
     QueryError,
     ValidationError,
 )
-from axhub_orm.testing import AsyncCountingTransport, CountingTransport
+from axhub_orm.testing import AsyncCountingTransport
+
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture(scope="module")
@@ -48,27 +49,31 @@ def tables(module_app: Any) -> tuple[Any, Any]:
 
 
 @pytest.fixture
-def owned(tables: tuple[Any, Any], counted: tuple[AxHub, CountingTransport]) -> Any:
+async def owned(
+    tables: tuple[Any, Any], async_counted: tuple[AsyncAxHub, AsyncCountingTransport]
+) -> Any:
     """The owner-scoped table, loaded by the counting client (its loading forgotten)."""
-    client, transport = counted
-    loaded = client.apps.get(str(tables[0].app.id)).tables.get("owned")
+    client, transport = async_counted
+    loaded = await (await client.apps.get(str(tables[0].app.id))).tables.get("owned")
     transport.reset()
     return loaded
 
 
 @pytest.fixture
-def shared(tables: tuple[Any, Any], counted: tuple[AxHub, CountingTransport]) -> Any:
+async def shared(
+    tables: tuple[Any, Any], async_counted: tuple[AsyncAxHub, AsyncCountingTransport]
+) -> Any:
     """The table without owner column, loaded by the counting client (its loading forgotten)."""
-    client, transport = counted
-    loaded = client.apps.get(str(tables[0].app.id)).tables.get("shared")
+    client, transport = async_counted
+    loaded = await (await client.apps.get(str(tables[0].app.id))).tables.get("shared")
     transport.reset()
     return loaded
 
 
 @pytest.fixture
-def sent(counted: tuple[AxHub, CountingTransport]) -> CountingTransport:
+def sent(async_counted: tuple[AsyncAxHub, AsyncCountingTransport]) -> AsyncCountingTransport:
     """The counting transport of the test's client."""
-    return counted[1]
+    return async_counted[1]
 
 
 class NotAColumn:
@@ -172,8 +177,8 @@ REFUSALS: list[tuple[str, Callable[[Any], Any], str, str]] = [
 @pytest.mark.parametrize(
     ("make", "code", "fix"), [case[1:] for case in REFUSALS], ids=[case[0] for case in REFUSALS]
 )
-def test_inexpressible_queries_are_refused_before_sending(
-    owned: Any, sent: CountingTransport, make: Callable[[Any], Any], code: str, fix: str
+async def test_inexpressible_queries_are_refused_before_sending(
+    owned: Any, sent: AsyncCountingTransport, make: Callable[[Any], Any], code: str, fix: str
 ) -> None:
     """Each inexpressible query raises a typed QueryError naming the fix, and sends nothing."""
     with pytest.raises(QueryError) as refused:
@@ -184,126 +189,87 @@ def test_inexpressible_queries_are_refused_before_sending(
     assert sent.requests == []
 
 
-def test_unfiltered_query_on_a_table_without_owner_needs_a_filter(
-    shared: Any, sent: CountingTransport
+async def test_unfiltered_query_on_a_table_without_owner_needs_a_filter(
+    shared: Any, sent: AsyncCountingTransport
 ) -> None:
     """Listing or counting an owner-less table unfiltered raises FilterRequiredError (400)."""
     for consume in (lambda q: q.count(), lambda q: q.all(), lambda q: q.first()):
         with pytest.raises(FilterRequiredError) as required:
-            consume(shared.rows.order_by("title")[:10])
+            await consume(shared.rows.order_by("title")[:10])
         error = required.value
         assert (error.status, error.code) == (400, "required")
         assert "add one, e.g. .filter(" in error.message and "'shared'" in error.message
         assert isinstance(error, QueryError)
     assert len(sent.requests) == 3
-    assert shared.rows.filter(title="b").count() == 2
+    assert await shared.rows.filter(title="b").count() == 2
 
 
-def test_does_not_exist_is_catchable_three_ways(owned: Any) -> None:
+async def test_does_not_exist_is_catchable_three_ways(owned: Any) -> None:
     """``get()`` of nothing raises the query's DoesNotExist, a NotFoundError and an AxHubError."""
     for error_type in (owned.rows.DoesNotExist, NotFoundError, AxHubError):
         with pytest.raises(error_type) as missing:
-            owned.rows.get(title="zzz")
+            await owned.rows.get(title="zzz")
         assert isinstance(missing.value, owned.rows.DoesNotExist)
         assert "title=eq.zzz" in missing.value.message
 
 
-def test_multiple_objects_returned_is_catchable_three_ways(owned: Any) -> None:
+async def test_multiple_objects_returned_is_catchable_three_ways(owned: Any) -> None:
     """``get()`` of two rows raises MultipleObjectsReturned, a ConflictError, an AxHubError."""
     for error_type in (owned.rows.MultipleObjectsReturned, ConflictError, AxHubError):
         with pytest.raises(error_type) as many:
-            owned.rows.filter(title="b").get()
+            await owned.rows.filter(title="b").get()
         assert isinstance(many.value, owned.rows.MultipleObjectsReturned)
         assert "add filters" in many.value.message
 
 
-def test_get_of_a_deleted_row_raises_does_not_exist(owned: Any) -> None:
+async def test_get_of_a_deleted_row_raises_does_not_exist(owned: Any) -> None:
     """``get(row_id)`` of a row deleted meanwhile raises DoesNotExist with the 404."""
-    row = owned.rows.create(title="gone")
-    row.delete()
+    row = await owned.rows.create(title="gone")
+    await row.delete()
     with pytest.raises(owned.rows.DoesNotExist) as gone:
-        owned.rows.get(row.id)
+        await owned.rows.get(row.id)
     assert gone.value.status in (404, 410)
     assert row.id in gone.value.message
 
 
-def test_get_by_id_on_a_filtered_query_also_checks_the_filters(
-    owned: Any, sent: CountingTransport
+async def test_get_by_id_on_a_filtered_query_also_checks_the_filters(
+    owned: Any, sent: AsyncCountingTransport
 ) -> None:
     """``filter(...).get(row_id)`` returns the row only if it matches the filters too."""
-    row = owned.rows.get(title="a")
-    assert owned.rows.filter(title="a").get(row.id).to_dict() == row.to_dict()
+    row = await owned.rows.get(title="a")
+    assert (await owned.rows.filter(title="a").get(row.id)).to_dict() == row.to_dict()
     with pytest.raises(owned.rows.DoesNotExist):
-        owned.rows.filter(title="b").get(row.id)
-    assert owned.rows.only("title").get(row.id).to_dict() == {"id": row.id, "title": "a"}
+        await owned.rows.filter(title="b").get(row.id)
+    assert (await owned.rows.only("title").get(row.id)).to_dict() == {"id": row.id, "title": "a"}
     assert [r.url.params.get("id") for r in sent.requests[1:]] == [f"eq.{row.id}"] * 3
     sent.reset()
     with pytest.raises(ValidationError, match="not both"):
-        owned.rows.get(row.id, title="a")
+        await owned.rows.get(row.id, title="a")
     with pytest.raises(QueryError, match="before slicing"):
-        owned.rows[:2].get(row.id)
+        await owned.rows[:2].get(row.id)
     assert sent.requests == []
 
 
-def test_get_on_a_slice_looks_inside_the_slice(owned: Any) -> None:
+async def test_get_on_a_slice_looks_inside_the_slice(owned: Any) -> None:
     """``q[:1].get()`` finds the one row of the window, as in Django."""
-    assert owned.rows.order_by("title")[:1].get()["title"] == "a"
+    assert (await owned.rows.order_by("title")[:1].get())["title"] == "a"
     with pytest.raises(owned.rows.MultipleObjectsReturned):
-        owned.rows.order_by("-title")[:2].get()
+        await owned.rows.order_by("-title")[:2].get()
 
 
-def test_index_beyond_the_end_raises_index_error(owned: Any) -> None:
+async def test_index_beyond_the_end_raises_index_error(owned: Any) -> None:
     """``q[i]`` past the last row raises IndexError; within range it returns the row."""
     query = owned.rows.filter(title__in=["a", "b"]).order_by("title")
-    assert query[2]["title"] == "b"
+    assert (await query[2])["title"] == "b"
     with pytest.raises(IndexError):
-        query[3]
+        await query[3]
 
 
-def test_pages_yield_page_numbers_and_rows(owned: Any) -> None:
+async def test_pages_yield_page_numbers_and_rows(owned: Any) -> None:
     """``pages()`` yields ``(page_number, rows)``; an empty result yields nothing."""
-    pages = list(owned.rows.filter(title__in=["a", "b"]).order_by("title").pages())
+    query = owned.rows.filter(title__in=["a", "b"]).order_by("title")
+    pages = [page async for page in query.pages()]
     assert [(number, [row["title"] for row in rows]) for number, rows in pages] == [
         (1, ["a", "b", "b"])
     ]
-    assert list(owned.rows.filter(title="zzz").pages()) == []
-
-
-# --- async --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def async_tables(
-    tables: tuple[Any, Any], async_counted: tuple[AsyncAxHub, AsyncCountingTransport]
-) -> tuple[Any, Any]:
-    """Both tables loaded by the async counting client (its loading requests forgotten)."""
-    client, transport = async_counted
-    app = await client.apps.get(str(tables[0].app.id))
-    loaded = await app.tables.get("owned"), await app.tables.get("shared")
-    transport.reset()
-    return loaded
-
-
-@pytest.mark.anyio
-async def test_async_refusals_and_errors_match_sync(
-    async_tables: tuple[Any, Any], async_counted: tuple[AsyncAxHub, AsyncCountingTransport]
-) -> None:
-    """Async queries refuse, raise FilterRequiredError, DoesNotExist and IndexError alike."""
-    owned, shared = async_tables
-    sent = async_counted[1]
-    for _, make, code, _ in REFUSALS:
-        with pytest.raises(QueryError) as refused:
-            make(owned.rows)
-        assert refused.value.code == code
-    assert sent.requests == []
-    with pytest.raises(FilterRequiredError, match="add one"):
-        await shared.rows.count()
-    with pytest.raises(owned.rows.DoesNotExist):
-        await owned.rows.get(title="zzz")
-    with pytest.raises(NotFoundError):
-        await owned.rows.get("00000000-0000-4000-8000-000000000000")
-    with pytest.raises(owned.rows.MultipleObjectsReturned):
-        await owned.rows.get(title="b")
-    with pytest.raises(IndexError):
-        await owned.rows.order_by("title")[3]
-    assert [(n, len(rows)) async for n, rows in owned.rows.pages()] == [(1, 3)]
+    assert [page async for page in owned.rows.filter(title="zzz").pages()] == []
