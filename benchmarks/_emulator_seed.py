@@ -70,6 +70,11 @@ def main() -> None:
         for name in ("big", "mine", "small"):
             body = {"table_name": name, "columns": COLUMNS, "owner_column": "owner_id"}
             client.post(f"/api/v1/apps/{app_id}/tables", json=body).raise_for_status()
+            # B is a plain member: reading rows takes a grant (§13.23)
+            grant = {"principal_type": "user", "principal_id": other.user_id, "actions": ["read"]}
+            client.post(
+                f"/api/v1/apps/{app_id}/tables/{name}/grants", json=grant
+            ).raise_for_status()
     a, b = identity.user_id, other.user_id
     step = max(1, args.big // max(1, args.mine))
     big = [b] * args.big
