@@ -26,6 +26,10 @@ _COMPARISONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte"})
 _ALL_OPS = _COMPARISONS | {"like", "in"}
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _MAX_IN = 1000
+#: Bounds of one query, so no store meets its own limits (SQLite: expression depth 1000,
+#: 32,766 bound values): filters per query, and values across all ``in`` lists.
+MAX_FILTERS = 100
+MAX_FILTER_VALUES = 10_000
 MAX_PAGE = 10**9
 
 
@@ -94,14 +98,14 @@ def compile_filter(column: ColumnDef, raw: str) -> Condition:
 
 
 def _compile_sort(columns: Mapping[str, ColumnDef], text: str) -> tuple[SortKey, ...]:
-    keys: list[SortKey] = []
+    keys: dict[str, SortKey] = {}
     for item in text.split(","):
         descending = item.startswith("-")
         column = _column(columns, item[1:] if descending else item)
         if column.type not in ORDERABLE_TYPES:
             raise field_error("invalid_value", column.name, "cannot sort by a jsonb column")
-        keys.append(SortKey(column.name, descending))
-    return tuple(keys)
+        keys.setdefault(column.name, SortKey(column.name, descending))  # a repeat sorts nothing
+    return tuple(keys.values())
 
 
 def compile_select(columns: Mapping[str, ColumnDef], text: str) -> tuple[str, ...]:
@@ -128,8 +132,14 @@ def compile_row_selection(
     select = _single(pairs, "_select")
     if select is not None:
         selection.select = compile_select(columns, select)
-    for key, value in pairs:
-        if key not in RESERVED_PARAMS:
-            selection.conditions.append(compile_filter(_column(columns, key), value))
+    filters = [(key, value) for key, value in pairs if key not in RESERVED_PARAMS]
+    if len(filters) > MAX_FILTERS or sum(v.count(",") for _, v in filters) > MAX_FILTER_VALUES:
+        raise ApiError(
+            "invalid_value",
+            f"at most {MAX_FILTERS} filters and {MAX_FILTER_VALUES} in-list values per query",
+            fields=[{"name": "where", "code": "invalid_value"}],
+        )
+    for key, value in filters:
+        selection.conditions.append(compile_filter(_column(columns, key), value))
     selection.filter_count = len(selection.conditions)
     return selection
