@@ -165,16 +165,21 @@ def _measure(subject: Subject, args: argparse.Namespace) -> None:
         figures[key] = statistics.median(values)
     data, a_headers, b_headers = _paths(seed)
     a_conn, b_conn = RawConnection(base_url, a_headers), RawConnection(base_url, b_headers)
+    pid = int(subject.creds["pid"])
     try:
         _log(f"{subject.label}: counts")
-        figures["count_beside_ms"] = _median_ms(a_conn, f"{data}/big/_count", args.counts)
-        figures["count_alone_ms"] = _median_ms(a_conn, f"{data}/mine/_count", args.counts)
+        for name, table in (("beside", "big"), ("alone", "mine")):
+            cpu = process_cpu(pid)
+            figures[f"count_{name}_ms"] = _median_ms(a_conn, f"{data}/{table}/_count", args.counts)
+            figures[f"count_{name}_cpu_ms"] = (process_cpu(pid) - cpu) * 1000 / (args.counts + 1)
         for mode, by_key in (("key", True), ("page", False)):
             _log(f"{subject.label}: iteration by {mode}")
-            figures[f"iter_{mode}_big_s"], big_rows = _iterate(b_conn, f"{data}/big", by_key)
-            figures[f"iter_{mode}_small_s"], small_rows = _iterate(b_conn, f"{data}/small", by_key)
-            if (big_rows, small_rows) != (args.big, args.small):
-                raise RuntimeError(f"iteration read {big_rows}/{small_rows} rows")
+            for name, table, expected in (("big", "big", args.big), ("small", "small", args.small)):
+                cpu = process_cpu(pid)
+                figures[f"iter_{mode}_{name}_s"], rows = _iterate(b_conn, f"{data}/{table}", by_key)
+                figures[f"iter_{mode}_{name}_cpu_s"] = process_cpu(pid) - cpu
+                if rows != expected:
+                    raise RuntimeError(f"iteration of {table} read {rows} rows, not {expected}")
     finally:
         a_conn.close()
         b_conn.close()
@@ -226,10 +231,16 @@ _ROWS = [
     ("server CPU per single-row GET, 8 conn. (µs)", "cpu_us_8", "{:.0f}"),
     ("count of A's 1k beside B's rows (ms)", "count_beside_ms", "{:.2f}"),
     ("count of A's 1k alone (ms)", "count_alone_ms", "{:.2f}"),
+    ("  server CPU per count, beside (ms)", "count_beside_cpu_ms", "{:.2f}"),
+    ("  server CPU per count, alone (ms)", "count_alone_cpu_ms", "{:.2f}"),
     ("iterate big by key (s)", "iter_key_big_s", "{:.2f}"),
     ("iterate small by key (s)", "iter_key_small_s", "{:.2f}"),
     ("iterate big by page number (s)", "iter_page_big_s", "{:.2f}"),
     ("iterate small by page number (s)", "iter_page_small_s", "{:.2f}"),
+    ("  server CPU, iterate big by key (s)", "iter_key_big_cpu_s", "{:.2f}"),
+    ("  server CPU, iterate small by key (s)", "iter_key_small_cpu_s", "{:.2f}"),
+    ("  server CPU, iterate big by page (s)", "iter_page_big_cpu_s", "{:.2f}"),
+    ("  server CPU, iterate small by page (s)", "iter_page_small_cpu_s", "{:.2f}"),
     ("server RSS (MiB)", "rss_mb", "{:.0f}"),
     ("server RSS per stored row (bytes)", "rss_per_row_b", "{:.0f}"),
 ]
@@ -239,8 +250,11 @@ def _derived(s: Subject) -> dict[str, float]:
     f = s.figures
     return {
         "count beside / alone": divide(f["count_beside_ms"], f["count_alone_ms"]),
+        "  in server CPU": divide(f["count_beside_cpu_ms"], f["count_alone_cpu_ms"]),
         "iteration big / small, by key": divide(f["iter_key_big_s"], f["iter_key_small_s"]),
+        "  in server CPU ": divide(f["iter_key_big_cpu_s"], f["iter_key_small_cpu_s"]),
         "iteration big / small, by page": divide(f["iter_page_big_s"], f["iter_page_small_s"]),
+        "  in server CPU  ": divide(f["iter_page_big_cpu_s"], f["iter_page_small_cpu_s"]),
         "8 connections / 1": divide(f["rps_8"], f["rps_1"]),
     }
 

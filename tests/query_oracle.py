@@ -15,6 +15,12 @@ Semantics modelled:
   client always sends ``sort``, at least ``sort=id``).
 - jsonb equality compares parsed JSON (``1 == 1.0``, but ``true != 1``).
 
+Checked against a real PostgreSQL (``test_oracle_postgres.py``): LIKE, NULL order, number,
+timestamp and uuid comparison and jsonb equality are PostgreSQL's own. Text order by code point
+is the contract's choice, not PostgreSQL's default (a linguistic collation such as ICU en-US
+orders ``_x 1 a A ä b B``): the emulator's PostgreSQL store declares text columns
+``COLLATE "C"``, which orders by code point, and the test shows both orders.
+
 A wire value the server would refuse (it does not parse as the column's type, an unknown
 column, LIKE on a non-text column) raises :class:`OracleRejectedError`; what the oracle does not
 model (ordering comparisons on jsonb) raises :class:`NotImplementedError`.

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from stores import STORES, store_options
 
 from axhub_orm.local import EmulatorApp, SyncASGITransport, create_app
 
@@ -20,10 +25,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def app() -> Iterator[EmulatorApp]:
-    """A fresh in-memory emulator."""
-    application = create_app()
+@pytest.fixture(params=STORES)
+def app(request: pytest.FixtureRequest) -> Iterator[EmulatorApp]:
+    """A fresh emulator on each store: SQLite in memory, and PostgreSQL (a schema of its own)."""
+    application = create_app(**store_options(request.param))
     yield application
     application.store.close()
 
@@ -91,3 +96,28 @@ def rows_url(application: dict[str, Any], table: dict[str, Any], suffix: str = "
 def error_of(response: httpx.Response) -> dict[str, Any]:
     """The ``error`` object of an error response."""
     return dict(response.json()["error"])
+
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def start_serve(args: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Start ``axhub-orm serve ARGS --port 0`` from this tree; return it and what it printed."""
+    code = "import sys; from axhub_orm.local._cli import serve; sys.exit(serve(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    info: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Press Ctrl-C"):
+            break
+        key, sep, value = line.strip().partition(":")
+        if sep:
+            info[key.strip()] = value.strip().split()[0] if value.strip() else ""
+    return process, info

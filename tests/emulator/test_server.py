@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import ssl
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import pytest
 
 from axhub_orm.local import LocalAxHub
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from .conftest import start_serve
 
 
 def _setup_table(
@@ -178,24 +176,7 @@ def test_client_factories_configure_the_orm() -> None:
 
 
 def _start_serve(db: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    code = "import sys; from axhub_orm.local._cli import serve; sys.exit(serve(sys.argv[1:]))"
-    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "--db", str(db), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    info: dict[str, str] = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("Press Ctrl-C"):
-            break
-        key, sep, value = line.strip().partition(":")
-        if sep:
-            info[key.strip()] = value.strip().split()[0] if value.strip() else ""
-    return process, info
+    return start_serve(["--db", str(db)])
 
 
 def _stop_serve(process: subprocess.Popen[str]) -> str:

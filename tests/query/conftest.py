@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from stores import STORES, store_options
 
 from axhub_orm import AsyncAxHub, AxHub, AxHubError, Column
 from axhub_orm.local import LocalAxHub, SyncASGITransport
@@ -50,6 +51,13 @@ def in_process(local: LocalAxHub, transport: httpx.BaseTransport | None = None) 
 def async_in_process(local: LocalAxHub, transport: httpx.AsyncBaseTransport | None = None) -> Any:
     """An async client that serves the emulator in-process (through ``transport`` if given)."""
     return local.async_client(transport=transport or httpx.ASGITransport(app=local.app))
+
+
+@pytest.fixture(scope="session", params=STORES)
+def axhub_local(request: pytest.FixtureRequest) -> Iterator[LocalAxHub]:
+    """The session's emulator, once per store (the plugin's fixture, on both stores)."""
+    with LocalAxHub(**store_options(request.param)) as local:
+        yield local
 
 
 @pytest.fixture(scope="module")

@@ -38,9 +38,17 @@ __all__ = [
 ]
 
 
-def create_app(db: str | Path | None = None, *, rate_limit: float | None = None) -> EmulatorApp:
-    """Build the emulator's ASGI app over a new SQLite store (``db=None``: in memory).
+def create_app(
+    db: str | Path | None = None,
+    *,
+    store: str | None = None,
+    schema: str | None = None,
+    rate_limit: float | None = None,
+) -> EmulatorApp:
+    """Build the emulator's ASGI app over a new store (see :func:`open_store`).
 
-    Close it with ``app.store.close()`` when done.
+    ``db`` is an SQLite file (``None``: memory); ``store`` a ``postgresql://`` URL, with
+    ``schema`` (kept) or a generated one (dropped on close). Close it with
+    ``app.store.close()`` when done.
     """
-    return EmulatorApp(open_store(db), rate_limit=rate_limit)
+    return EmulatorApp(open_store(db, store=store, schema=schema), rate_limit=rate_limit)

@@ -18,6 +18,16 @@ def _parser() -> argparse.ArgumentParser:
         prog="axhub-orm serve", description="Run a local AX Hub emulator."
     )
     parser.add_argument("--db", metavar="PATH", help="SQLite file for the state (default: memory)")
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the state in PostgreSQL instead: postgresql://user@host:port/db",
+    )
+    parser.add_argument(
+        "--schema",
+        metavar="NAME",
+        help="with --store: the schema to keep the state in (default: a new one, dropped on exit)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to bind (0: any free port)")
     parser.add_argument(
@@ -36,19 +46,32 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _where(local: LocalAxHub) -> str:
+    """Where the state is kept (never the PostgreSQL URL: it may hold a password)."""
+    if local.store is not None:
+        return f"PostgreSQL, schema {local.store_schema}"
+    return str(local.db or ":memory:")
+
+
 def serve(argv: list[str] | None = None) -> int:
     """Run the emulator in the foreground until Ctrl-C.
 
-    Options: ``[--db PATH] [--host H] [--port N] [--rate-limit N]``, and
-    ``--ssl-certfile PEM --ssl-keyfile PEM`` to serve HTTPS.
+    Options: ``[--db PATH | --store postgresql://… [--schema NAME]] [--host H] [--port N]
+    [--rate-limit N]``, and ``--ssl-certfile PEM --ssl-keyfile PEM`` to serve HTTPS.
     """
     args = _parser().parse_args(argv)
     if args.rate_limit is not None and args.rate_limit <= 0:
         _parser().error("--rate-limit must be positive")
     if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
         _parser().error("--ssl-certfile and --ssl-keyfile go together")
+    if args.db is not None and args.store is not None:
+        _parser().error("--db (SQLite) and --store (PostgreSQL) exclude each other")
+    if args.schema is not None and args.store is None:
+        _parser().error("--schema goes with --store")
     local = LocalAxHub(
         db=args.db,
+        store=args.store,
+        schema=args.schema,
         rate_limit=args.rate_limit,
         host=args.host,
         port=args.port,
@@ -65,7 +88,7 @@ def serve(argv: list[str] | None = None) -> int:
         print(f"  tenant_slug: {local.tenant_slug}", flush=True)
         print(f"  user_id:     {local.user_id}", flush=True)
         print(f"  token:       {local.token}   (development PAT, send as X-Api-Key)", flush=True)
-        print(f"  database:    {args.db or ':memory:'}", flush=True)
+        print(f"  database:    {_where(local)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while True:
             time.sleep(0.2)

@@ -79,8 +79,10 @@ class LocalAxHub:
     """The AX Hub emulator, served on ``host:port`` (``port=0``: a free port) while entered.
 
     ``db`` is an SQLite file (state, tokens included, survives restarts) or ``None`` for
-    memory; ``rate_limit`` is requests per second (``None``: unlimited). With ``ssl_certfile``
-    and ``ssl_keyfile`` (PEM) it serves HTTPS, so clients can be tested over TLS as against
+    memory; or ``store`` is a ``postgresql://`` URL (``axhub-orm[postgres]``), the state kept
+    in ``schema`` (survives restarts) or in a generated schema dropped on stop. ``rate_limit``
+    is requests per second (``None``: unlimited). With ``ssl_certfile`` and ``ssl_keyfile``
+    (PEM) it serves HTTPS, so clients can be tested over TLS as against
     ``https://api.axhub.ai``.
 
     Example::
@@ -93,6 +95,8 @@ class LocalAxHub:
         self,
         *,
         db: str | Path | None = None,
+        store: str | None = None,
+        schema: str | None = None,
         rate_limit: float | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -101,6 +105,10 @@ class LocalAxHub:
     ) -> None:
         if (ssl_certfile is None) != (ssl_keyfile is None):
             raise ValueError("ssl_certfile and ssl_keyfile go together")
+        if db is not None and store is not None:
+            raise ValueError("give db (SQLite) or store (PostgreSQL), not both")
+        self.store = store
+        self.schema = schema
         self.ssl_certfile = ssl_certfile
         self.ssl_keyfile = ssl_keyfile
         self.db = db
@@ -118,6 +126,8 @@ class LocalAxHub:
 
     def __repr__(self) -> str:
         state = f"base_url={self._url!r}" if self._url else "stopped"
+        if self.store is not None:  # never the URL: it may hold a password
+            return f"LocalAxHub({state}, store='postgresql', schema={self.schema!r})"
         return f"LocalAxHub({state}, db={str(self.db) if self.db else None!r})"
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -128,7 +138,7 @@ class LocalAxHub:
             raise RuntimeError("LocalAxHub is already running")
         import uvicorn  # the optional "local" extra
 
-        self._store = open_store(self.db)
+        self._store = open_store(self.db, store=self.store, schema=self.schema)
         self._identity = self._store.identity
         self._app = EmulatorApp(self._store, rate_limit=self.rate_limit)
         try:
@@ -206,6 +216,12 @@ class LocalAxHub:
         self._need()
         assert self._url is not None  # noqa: S101
         return self._url
+
+    @property
+    def store_schema(self) -> str | None:
+        """The PostgreSQL schema holding the state (``None`` on SQLite)."""
+        self._need()
+        return getattr(self._store, "schema", None)
 
     @property
     def token(self) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from ._store import Identity, Paging, TableMeta
+from ._store import Condition, Identity, Paging, RowSelection, TableMeta
 from ._types import ColumnDef, utc_now
 
 __all__ = ["SEED_EMAIL", "SEED_NAME", "SEED_TENANT_SLUG", "SQLStoreBase", "metadata_schema"]
@@ -131,6 +131,21 @@ class SQLStoreBase(ABC):
     @abstractmethod
     def _drop_storage_column(self, meta: TableMeta, name: str) -> None: ...
 
+    @abstractmethod
+    def _select(self, meta: TableMeta, selection: RowSelection, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` rows of a selection (its page's offset), as JSON rows."""
+
+    # --- rows (the shared part) -------------------------------------------------------
+
+    def find_row(self, meta: TableMeta, conditions: Sequence[Condition]) -> dict[str, Any] | None:
+        """The first row (insertion order) matching ``conditions``."""
+        rows = self._select(meta, RowSelection(list(conditions), paging=Paging(1, 1)), 1)
+        return rows[0] if rows else None
+
+    def list_rows(self, meta: TableMeta, selection: RowSelection) -> list[dict[str, Any]]:
+        """One page (+1 probe row) of a selection."""
+        return self._select(meta, selection, selection.paging.per_page + 1)
+
     # --- transactions and cache -------------------------------------------------------
 
     def close(self) -> None:
@@ -234,6 +249,8 @@ class SQLStoreBase(ABC):
 
     def user_for_token(self, kind: str, token: str) -> str | None:
         """The user id owning ``token`` of ``kind`` (``pat`` or ``jwt``), if any."""
+        if "\x00" in token:  # no stored token holds one (and PostgreSQL text cannot)
+            return None
 
         def load() -> str | None:
             sql = "SELECT user_id FROM ax_tokens WHERE token = ? AND kind = ?"

@@ -5,8 +5,9 @@ Handlers and the filter compiler never write SQL. They describe a row query in n
 as a :class:`RowSelection`, and a store turns that into its own SQL. Values are in their stored
 form (see :mod:`._types`); each store adapts them to its engine.
 
-Implementation: :class:`~._sqlite.SQLiteStore` (a file or memory);
-:func:`open_store` opens one.
+Implementations: :class:`~._sqlite.SQLiteStore` (a file or memory) and
+:class:`~._postgres.PostgresStore` (a schema of a PostgreSQL database); :func:`open_store`
+opens one.
 """
 
 from __future__ import annotations
@@ -282,8 +283,26 @@ class Store(Protocol):
         """Hard-delete a row."""
 
 
-def open_store(db: str | Path | None = None) -> Store:
-    """Open the SQLite store of ``db`` (a file path; ``None``: memory)."""
-    from ._sqlite import SQLiteStore
+def open_store(
+    db: str | Path | None = None, *, store: str | None = None, schema: str | None = None
+) -> Store:
+    """Open a store: PostgreSQL for a ``store`` URL, else SQLite ``db``.
 
-    return SQLiteStore(db)
+    ``store`` is a ``postgresql://`` URL; the state goes in ``schema``, or in a generated one
+    dropped on close. ``db`` is an SQLite file path (``None``: memory).
+    """
+    if store is None:
+        if schema is not None:
+            raise ValueError("schema applies to a PostgreSQL store only")
+        from ._sqlite import SQLiteStore
+
+        return SQLiteStore(db)
+    if db is not None:
+        raise ValueError("give db (SQLite) or store (PostgreSQL), not both")
+    if not store.startswith(("postgresql://", "postgres://")):
+        raise ValueError("store must be a postgresql:// URL")
+    try:
+        from ._postgres import PostgresStore
+    except ImportError as error:  # pragma: no cover - depends on the installed extras
+        raise RuntimeError("the PostgreSQL store needs axhub-orm[postgres] (psycopg)") from error
+    return PostgresStore(store, schema)
