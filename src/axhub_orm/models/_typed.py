@@ -58,6 +58,7 @@ __all__ = [
     "bind_instance",
     "copy_changes_to_row",
     "model_schema",
+    "needs_row_check",
     "plan_schema",
     "require_fit",
     "table_name_of",
@@ -582,6 +583,11 @@ def _conflicts(spec: ColumnSpec, server: Mapping[str, Any]) -> list[ColumnConfli
     return found
 
 
+def needs_row_check(spec: ColumnSpec) -> bool:
+    """Whether adding ``spec`` fails on a table that has rows: ``not null`` with no default."""
+    return not spec.nullable and spec.default is None
+
+
 def plan_schema(
     model: type[RowModel],
     name: str,
@@ -589,14 +595,25 @@ def plan_schema(
     *,
     owner_column: str | None = None,
     server_owner: str | None = None,
+    has_rows: bool = False,
 ) -> SchemaPlan:
-    """Compare a model with a table's columns (``None``: the table does not exist)."""
+    """Compare a model with a table's columns (``None``: the table does not exist).
+
+    ``has_rows`` says the existing table has rows: a ``not null`` column without a default
+    cannot be added to it, so such a column is a conflict, not a step.
+    """
     declared = _declared(model, owner_column)
     if server_columns is None:
         return SchemaPlan(table=name, create=True, add=tuple(declared), owner_column=owner_column)
     existing = {str(c.get("name")): c for c in server_columns}
-    add = tuple(s for s in declared if s.name not in existing)
+    new = [s for s in declared if s.name not in existing]
+    blocked = [s for s in new if has_rows and needs_row_check(s)]
+    add = tuple(s for s in new if s not in blocked)
     conflicts = [c for s in declared if s.name in existing for c in _conflicts(s, existing[s.name])]
+    conflicts += [
+        ColumnConflict(s.name, "add", "not null without a default", "rows it cannot fill")
+        for s in blocked
+    ]
     names = {s.name for s in declared} | {server_owner}
     drop = tuple(n for n in existing if n not in names)
     return SchemaPlan(

@@ -116,3 +116,27 @@ async def test_column_declared_by_hand_matches_the_model_mapping(axhub_async_app
         ],
     )
     assert (await axhub_async_app.tables.sync(Ticket)).is_empty
+
+
+class TicketWithRequiredCode(RowModel):
+    __table_name__ = "tickets"
+
+    title: str
+    status: str = "new"
+    priority: int = 0
+    meta: dict[str, object] | None = None
+    code: str  # not null, no default
+
+
+async def test_not_null_column_without_default_on_a_table_with_rows_is_a_conflict(
+    axhub_async_app: AsyncApp,
+) -> None:
+    """A not-null column without default, added to a table with rows, is a conflict, not a 400."""
+    await axhub_async_app.tables.sync(Ticket, owner_column="owner_id")
+    empty = await axhub_async_app.tables.sync(TicketWithRequiredCode, dry_run=True)
+    assert [c.name for c in empty.add] == ["code"] and empty.conflicts == ()
+    await (await axhub_async_app.tables.get("tickets")).rows.create(title="t")
+    plan = await axhub_async_app.tables.sync(TicketWithRequiredCode)
+    assert (plan.add, [c.column for c in plan.conflicts]) == ((), ["code"])
+    assert "not null without a default" in str(plan)
+    assert "code" not in await _server_columns(axhub_async_app, "tickets")

@@ -113,3 +113,27 @@ def test_column_declared_by_hand_matches_the_model_mapping(axhub_app: App) -> No
         ],
     )
     assert (axhub_app.tables.sync(Ticket)).is_empty
+
+
+class TicketWithRequiredCode(RowModel):
+    __table_name__ = "tickets"
+
+    title: str
+    status: str = "new"
+    priority: int = 0
+    meta: dict[str, object] | None = None
+    code: str  # not null, no default
+
+
+def test_not_null_column_without_default_on_a_table_with_rows_is_a_conflict(
+    axhub_app: App,
+) -> None:
+    """A not-null column without default, added to a table with rows, is a conflict, not a 400."""
+    axhub_app.tables.sync(Ticket, owner_column="owner_id")
+    empty = axhub_app.tables.sync(TicketWithRequiredCode, dry_run=True)
+    assert [c.name for c in empty.add] == ["code"] and empty.conflicts == ()
+    (axhub_app.tables.get("tickets")).rows.create(title="t")
+    plan = axhub_app.tables.sync(TicketWithRequiredCode)
+    assert (plan.add, [c.column for c in plan.conflicts]) == ((), ["code"])
+    assert "not null without a default" in str(plan)
+    assert "code" not in _server_columns(axhub_app, "tickets")

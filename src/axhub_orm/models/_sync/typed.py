@@ -16,6 +16,7 @@ from .._typed import (
     bind_instance,
     copy_changes_to_row,
     model_schema,
+    needs_row_check,
     plan_schema,
     table_name_of,
     typed_lookups,
@@ -245,13 +246,27 @@ def sync_model(
     """Plan, and unless ``dry_run`` apply, the changes that make a table fit ``model``."""
     table_name = name or table_name_of(model)
     table = _existing(manager, table_name)
+    columns = None if table is None else table.column_defs
     plan = plan_schema(
         model,
         table_name,
-        None if table is None else table.column_defs,
+        columns,
         owner_column=owner_column,
         server_owner=None if table is None else table.owner_column,
     )
+    if table is not None and any(needs_row_check(spec) for spec in plan.add):
+        # A not-null column without a default cannot be added to a table with rows: one list
+        # request (per_page=1) decides whether it is a step or a conflict (an owner-scoped
+        # table shows the caller's rows only, which is all the server lets this client see).
+        has_rows = table.rows.filter(id__isnull=False).exists()
+        plan = plan_schema(
+            model,
+            table_name,
+            columns,
+            owner_column=owner_column,
+            server_owner=table.owner_column,
+            has_rows=has_rows,
+        )
     if dry_run:
         return plan
     if table is None:
