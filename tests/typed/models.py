@@ -20,8 +20,20 @@ class Ticket(RowModel):
     meta: dict[str, Any] | None = None
 
 
+class OwnedTicket(Ticket):
+    """Ticket with its owner column declared, for tables synced with owner_column="owner_id"."""
+
+    owner_id: UUID | None = None
+
+
 class TicketV2(Ticket):
     due: datetime | None = None
+
+
+class OwnedTicketV2(TicketV2):
+    """TicketV2 with its owner column declared."""
+
+    owner_id: UUID | None = None
 
 
 class Address(BaseModel):
@@ -42,3 +54,11 @@ class Everything(RowModel):
     address: Address | None = None
     items: list[int] = Field(default_factory=list)
     klass: str = Field(default="a", alias="class")
+
+
+class OwnedEverything(Everything):
+    """Everything with its owner column declared (the server fills it on insert)."""
+
+    __table_name__ = "everything"
+
+    owner_id: UUID | None = None

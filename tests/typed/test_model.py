@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import Field
 
-from axhub_orm import ColumnType, QueryError, RowModel, RowValidationError
+from axhub_orm import ColumnType, QueryError, RowModel, RowValidationError, ValidationError
 from axhub_orm.models._typed import (
     model_schema,
     plan_schema,
@@ -17,7 +17,7 @@ from axhub_orm.models._typed import (
     typed_order,
 )
 
-from .models import Everything, Ticket, TicketV2
+from .models import Everything, OwnedTicket, Ticket, TicketV2
 
 
 def _types(model: type[RowModel]) -> dict[str, tuple[str, str, bool]]:
@@ -193,8 +193,19 @@ def test_plan_lists_adds_drops_and_conflicts() -> None:
 
 
 def test_plan_for_a_missing_table_creates_it_with_the_owner_column() -> None:
-    """A missing table plans a create with every field plus an undeclared owner column."""
-    plan = plan_schema(Ticket, "tickets", None, owner_column="owner_id")
+    """A missing table plans a create with every field; the declared owner column is not null."""
+    plan = plan_schema(OwnedTicket, "tickets", None, owner_column="owner_id")
     assert plan.create
     assert [(c.name, c.type, c.nullable) for c in plan.add][-1] == ("owner_id", "uuid", False)
     assert not plan.is_empty
+
+
+def test_an_owner_column_the_model_does_not_declare_is_refused() -> None:
+    """sync(Model, owner_column="owner") with no such field is refused instead of adding it."""
+    with pytest.raises(ValidationError) as info:
+        plan_schema(Ticket, "tickets", None, owner_column="owner")
+    assert info.value.fields[0]["name"] == "owner_column"
+    assert "'owner' is not a field of Ticket" in info.value.message
+    columns = [{"name": "title", "type": "text", "nullable": False}]
+    with pytest.raises(ValidationError):
+        plan_schema(Ticket, "tickets", columns, owner_column="owner")

@@ -41,7 +41,7 @@ import attrs
 import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr, TypeAdapter
 
-from .._errors import QueryError, RowValidationError
+from .._errors import QueryError, RowValidationError, ValidationError
 from .._query import LOOKUP_TABLE
 from .._wire import COLUMN_TYPES, IMPLICIT_COLUMNS, to_json
 from ._base import ColumnSpec, check_identifier
@@ -564,11 +564,27 @@ class SchemaPlan:
         return "\n".join(lines)
 
 
-def _declared(model: type[RowModel], owner_column: str | None) -> list[ColumnSpec]:
+def _declared(
+    model: type[RowModel], owner_column: str | None, server_owner: str | None = None
+) -> list[ColumnSpec]:
+    """The model's columns; the owner column (given, or the table's) is ``not null``.
+
+    The server fills the owner column with the caller on insert, so a model may type it
+    ``UUID | None = None``; on the table it is never null. An ``owner_column`` the model does
+    not declare is refused: it would otherwise be added unseen by the model (a typo adds a
+    ``not null`` column).
+    """
     specs = [c.spec() for c in model_schema(model).columns]
     if owner_column is not None and owner_column not in {s.name for s in specs}:
-        specs.append(ColumnSpec(owner_column, "uuid", nullable=False))
-    return specs
+        raise ValidationError(
+            f"owner_column {owner_column!r} is not a field of {model.__name__}: declare it on "
+            f"the model, e.g. `{owner_column}: UUID | None = None` (the server fills it with "
+            "the caller on insert)",
+            code="invalid_value",
+            fields=[{"name": "owner_column", "code": "invalid_value"}],
+        )
+    owner = owner_column or server_owner
+    return [attrs.evolve(s, nullable=False) if s.name == owner else s for s in specs]
 
 
 def _conflicts(spec: ColumnSpec, server: Mapping[str, Any]) -> list[ColumnConflict]:
@@ -602,7 +618,7 @@ def plan_schema(
     ``has_rows`` says the existing table has rows: a ``not null`` column without a default
     cannot be added to it, so such a column is a conflict, not a step.
     """
-    declared = _declared(model, owner_column)
+    declared = _declared(model, owner_column, server_owner)
     if server_columns is None:
         return SchemaPlan(table=name, create=True, add=tuple(declared), owner_column=owner_column)
     existing = {str(c.get("name")): c for c in server_columns}

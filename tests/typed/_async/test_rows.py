@@ -22,7 +22,7 @@ from axhub_orm import (
 )
 from axhub_orm.testing import AsyncCountingTransport, unique_slug
 
-from ..models import Address, Everything, Ticket
+from ..models import Address, Everything, OwnedEverything, OwnedTicket, Ticket
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +51,7 @@ async def tickets(
     app: AsyncApp, counted: tuple[AsyncAxHub, AsyncCountingTransport]
 ) -> AsyncTypedRowQuery[Ticket]:
     """The typed rows of a fresh owner-scoped ``tickets`` table (request counter reset)."""
-    await app.tables.sync(Ticket, owner_column="owner_id")
+    await app.tables.sync(OwnedTicket, owner_column="owner_id")
     rows = (await app.tables.get("tickets")).rows.typed(Ticket)
     counted[1].reset()
     return rows
@@ -64,7 +64,7 @@ def _last_body(counter: AsyncCountingTransport, method: str) -> dict[str, object
 
 async def test_every_type_round_trips(app: AsyncApp) -> None:
     """Each column type, nested jsonb and an aware datetime come back equal (in UTC)."""
-    await app.tables.sync(Everything, owner_column="owner_id")
+    await app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (await app.tables.get("everything")).rows.typed(Everything)
     seoul = timezone(timedelta(hours=9))
     values = Everything(
@@ -120,7 +120,7 @@ async def test_naive_datetime_is_refused_before_sending(
     app: AsyncApp, counted: tuple[AsyncAxHub, AsyncCountingTransport]
 ) -> None:
     """A naive datetime cannot be stored in timestamptz: refused naming the field."""
-    await app.tables.sync(Everything, owner_column="owner_id")
+    await app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (await app.tables.get("everything")).rows.typed(Everything)
     counted[1].reset()
     with pytest.raises(RowValidationError) as caught:
@@ -147,7 +147,7 @@ async def test_editing_one_field_patches_exactly_that_column(
     app: AsyncApp, counted: tuple[AsyncAxHub, AsyncCountingTransport]
 ) -> None:
     """Changing one field sends a PATCH with only its column, under the alias name."""
-    await app.tables.sync(Everything, owner_column="owner_id")
+    await app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (await app.tables.get("everything")).rows.typed(Everything)
     item = await rows.create(text="t", number=1, address=Address(city="Seoul"))
     counted[1].reset()
@@ -206,7 +206,7 @@ async def test_new_instance_saved_through_the_query(tickets: AsyncTypedRowQuery[
 
 async def test_filters_by_field_name_map_to_the_alias(app: AsyncApp) -> None:
     """filter(klass=...) queries the ``class`` column; order_by maps names the same way."""
-    await app.tables.sync(Everything, owner_column="owner_id")
+    await app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (await app.tables.get("everything")).rows.typed(Everything)
     for letter, number in (("a", 1), ("b", 2), ("b", 3)):
         await rows.create(text="t", number=number, klass=letter)
@@ -233,7 +233,7 @@ async def test_slices_pages_and_index_yield_instances(tickets: AsyncTypedRowQuer
 
 async def test_table_loaded_with_a_model_has_typed_rows(app: AsyncApp) -> None:
     """app.tables.get(name, model=M) checks the table and gives typed_rows."""
-    await app.tables.sync(Ticket, owner_column="owner_id")
+    await app.tables.sync(OwnedTicket, owner_column="owner_id")
     table: AsyncTable[Ticket] = await app.tables.get("tickets", model=Ticket)
     assert table.model is Ticket
     created = await table.typed_rows.create(title="typed")
@@ -252,7 +252,7 @@ async def test_table_that_does_not_fit_the_model_is_refused_on_load(app: AsyncAp
 
 async def test_instance_verbs_through_the_typed_table(app: AsyncApp) -> None:
     """save/refresh/delete of an instance through a model table's typed_rows; reads are typed."""
-    await app.tables.sync(Ticket, owner_column="owner_id")
+    await app.tables.sync(OwnedTicket, owner_column="owner_id")
     table: AsyncTable[Ticket] = await app.tables.get("tickets", model=Ticket)
     ticket = table.typed_rows.new(title="draft")
     assert ticket.id is None

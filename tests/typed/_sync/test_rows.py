@@ -23,7 +23,7 @@ from axhub_orm import (
 )
 from axhub_orm.testing import CountingTransport, unique_slug
 
-from ..models import Address, Everything, Ticket
+from ..models import Address, Everything, OwnedEverything, OwnedTicket, Ticket
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def app(counted: tuple[AxHub, CountingTransport]) -> Iterator[App]:
 @pytest.fixture
 def tickets(app: App, counted: tuple[AxHub, CountingTransport]) -> TypedRowQuery[Ticket]:
     """The typed rows of a fresh owner-scoped ``tickets`` table (request counter reset)."""
-    app.tables.sync(Ticket, owner_column="owner_id")
+    app.tables.sync(OwnedTicket, owner_column="owner_id")
     rows = (app.tables.get("tickets")).rows.typed(Ticket)
     counted[1].reset()
     return rows
@@ -61,7 +61,7 @@ def _last_body(counter: CountingTransport, method: str) -> dict[str, object]:
 
 def test_every_type_round_trips(app: App) -> None:
     """Each column type, nested jsonb and an aware datetime come back equal (in UTC)."""
-    app.tables.sync(Everything, owner_column="owner_id")
+    app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (app.tables.get("everything")).rows.typed(Everything)
     seoul = timezone(timedelta(hours=9))
     values = Everything(
@@ -117,7 +117,7 @@ def test_naive_datetime_is_refused_before_sending(
     app: App, counted: tuple[AxHub, CountingTransport]
 ) -> None:
     """A naive datetime cannot be stored in timestamptz: refused naming the field."""
-    app.tables.sync(Everything, owner_column="owner_id")
+    app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (app.tables.get("everything")).rows.typed(Everything)
     counted[1].reset()
     with pytest.raises(RowValidationError) as caught:
@@ -144,7 +144,7 @@ def test_editing_one_field_patches_exactly_that_column(
     app: App, counted: tuple[AxHub, CountingTransport]
 ) -> None:
     """Changing one field sends a PATCH with only its column, under the alias name."""
-    app.tables.sync(Everything, owner_column="owner_id")
+    app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (app.tables.get("everything")).rows.typed(Everything)
     item = rows.create(text="t", number=1, address=Address(city="Seoul"))
     counted[1].reset()
@@ -203,7 +203,7 @@ def test_new_instance_saved_through_the_query(tickets: TypedRowQuery[Ticket]) ->
 
 def test_filters_by_field_name_map_to_the_alias(app: App) -> None:
     """filter(klass=...) queries the ``class`` column; order_by maps names the same way."""
-    app.tables.sync(Everything, owner_column="owner_id")
+    app.tables.sync(OwnedEverything, owner_column="owner_id")
     rows = (app.tables.get("everything")).rows.typed(Everything)
     for letter, number in (("a", 1), ("b", 2), ("b", 3)):
         rows.create(text="t", number=number, klass=letter)
@@ -230,7 +230,7 @@ def test_slices_pages_and_index_yield_instances(tickets: TypedRowQuery[Ticket]) 
 
 def test_table_loaded_with_a_model_has_typed_rows(app: App) -> None:
     """app.tables.get(name, model=M) checks the table and gives typed_rows."""
-    app.tables.sync(Ticket, owner_column="owner_id")
+    app.tables.sync(OwnedTicket, owner_column="owner_id")
     table: Table[Ticket] = app.tables.get("tickets", model=Ticket)
     assert table.model is Ticket
     created = table.typed_rows.create(title="typed")
@@ -249,7 +249,7 @@ def test_table_that_does_not_fit_the_model_is_refused_on_load(app: App) -> None:
 
 def test_instance_verbs_through_the_typed_table(app: App) -> None:
     """save/refresh/delete of an instance through a model table's typed_rows; reads are typed."""
-    app.tables.sync(Ticket, owner_column="owner_id")
+    app.tables.sync(OwnedTicket, owner_column="owner_id")
     table: Table[Ticket] = app.tables.get("tickets", model=Ticket)
     ticket = table.typed_rows.new(title="draft")
     assert ticket.id is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from axhub_orm import App, Column, LocalAxHub, RowModel
 from axhub_orm.testing import CountingTransport, unique_slug
 
-from ..models import Ticket, TicketV2
+from ..models import OwnedTicket, OwnedTicketV2, Ticket, TicketV2
 
 
 class TicketPriorityText(RowModel):
@@ -25,7 +25,7 @@ def _server_columns(app: App, name: str) -> dict[str, tuple[str, bool]]:
 
 def test_sync_creates_the_table_from_the_model(axhub_app: App) -> None:
     """A missing table is created with the model's columns and the owner column."""
-    plan = axhub_app.tables.sync(Ticket, owner_column="owner_id")
+    plan = axhub_app.tables.sync(OwnedTicket, owner_column="owner_id")
     assert (plan.create, plan.applied, plan.table) == (True, True, "tickets")
     assert _server_columns(axhub_app, "tickets") == {
         "title": ("text", False),
@@ -39,7 +39,7 @@ def test_sync_creates_the_table_from_the_model(axhub_app: App) -> None:
 
 def test_sync_of_an_added_field_plans_exactly_one_add(axhub_app: App) -> None:
     """A model with one more field adds exactly that column; a second sync is empty."""
-    axhub_app.tables.sync(Ticket, owner_column="owner_id")
+    axhub_app.tables.sync(OwnedTicket, owner_column="owner_id")
     plan = axhub_app.tables.sync(TicketV2)
     assert [(c.name, c.type, c.nullable) for c in plan.add] == [("due", "timestamptz", True)]
     assert (plan.create, plan.drop, plan.conflicts) == (False, (), ())
@@ -49,7 +49,7 @@ def test_sync_of_an_added_field_plans_exactly_one_add(axhub_app: App) -> None:
 
 def test_changed_type_is_a_conflict_and_is_not_applied(axhub_app: App) -> None:
     """A field whose type changed is reported as a conflict and the column stays as it was."""
-    axhub_app.tables.sync(Ticket, owner_column="owner_id")
+    axhub_app.tables.sync(OwnedTicket, owner_column="owner_id")
     plan = axhub_app.tables.sync(TicketPriorityText)
     assert [str(c) for c in plan.conflicts] == [
         "priority: type text in the model, int on the server"
@@ -64,11 +64,11 @@ def test_dry_run_sends_only_gets(axhub_local: LocalAxHub) -> None:
     with axhub_local.client(transport=counter) as hub:
         app = hub.apps.create(slug=unique_slug("dry"), name="dry run")
         counter.reset()
-        missing = app.tables.sync(Ticket, owner_column="owner_id", dry_run=True)
+        missing = app.tables.sync(OwnedTicket, owner_column="owner_id", dry_run=True)
         assert (missing.create, missing.applied) == (True, False)
         assert {r.method for r in counter.requests} == {"GET"}
         assert not app.tables.exists("tickets")
-        app.tables.sync(Ticket, owner_column="owner_id")
+        app.tables.sync(OwnedTicket, owner_column="owner_id")
         counter.reset()
         plan = app.tables.sync(TicketV2, dry_run=True)
         assert [c.name for c in plan.add] == ["due"]
@@ -79,7 +79,7 @@ def test_dry_run_sends_only_gets(axhub_local: LocalAxHub) -> None:
 
 def test_extra_columns_are_dropped_only_when_asked(axhub_app: App) -> None:
     """Server columns the model lacks are listed; drop=True removes them (never the owner)."""
-    axhub_app.tables.sync(TicketV2, owner_column="owner_id")
+    axhub_app.tables.sync(OwnedTicketV2, owner_column="owner_id")
     kept = axhub_app.tables.sync(Ticket)
     assert kept.drop == ("due",)
     assert "due" in (axhub_app.tables.get("tickets")).columns
@@ -96,7 +96,7 @@ def test_extra_columns_are_dropped_only_when_asked(axhub_app: App) -> None:
 
 def test_sync_uses_an_explicit_name(axhub_app: App) -> None:
     """``name=`` overrides the model's table name."""
-    plan = axhub_app.tables.sync(Ticket, name="other_tickets", owner_column="owner_id")
+    plan = axhub_app.tables.sync(OwnedTicket, name="other_tickets", owner_column="owner_id")
     assert plan.table == "other_tickets"
     assert axhub_app.tables.exists("other_tickets")
 
@@ -129,7 +129,7 @@ def test_not_null_column_without_default_on_a_table_with_rows_is_a_conflict(
     axhub_app: App,
 ) -> None:
     """A not-null column without default, added to a table with rows, is a conflict, not a 400."""
-    axhub_app.tables.sync(Ticket, owner_column="owner_id")
+    axhub_app.tables.sync(OwnedTicket, owner_column="owner_id")
     empty = axhub_app.tables.sync(TicketWithRequiredCode, dry_run=True)
     assert [c.name for c in empty.add] == ["code"] and empty.conflicts == ()
     (axhub_app.tables.get("tickets")).rows.create(title="t")

@@ -372,7 +372,9 @@ class AsyncTableManager:
         """Create or migrate a table to fit ``model``; returns the plan (see ``SchemaPlan``).
 
         Missing columns are added; extra ones dropped only with ``drop=True``; type and
-        nullability conflicts are reported, never applied. ``dry_run`` sends only GETs. The
+        nullability conflicts, and a ``not null`` column without a default for a table that
+        has rows, are reported, never applied. ``owner_column`` must be a field of the model
+        (its column is ``not null``; the server fills it). ``dry_run`` sends only GETs. The
         table name defaults to ``model.__table_name__`` or the snake_case class name.
 
         Example::
