@@ -20,6 +20,8 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
+import httpcore
+import httpx
 import pytest
 
 from axhub_orm import (
@@ -35,6 +37,9 @@ from axhub_orm import (
     TransportError,
     UnavailableError,
 )
+from axhub_orm._deadline import attempt
+from axhub_orm._http import request_was_sent
+from axhub_orm._sync._network import DeadlineStream
 
 PAT = "axhub_pat_0123456789abcdef0123456789abcdef"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXNlY3JldA"
@@ -439,3 +444,14 @@ def test_no_token_in_logs_errors_reprs_or_vars(
     for err in errors:
         for text in (str(err), repr(err), repr(vars(err)), repr(err.args)):
             assert token not in text
+
+
+def test_a_write_refused_for_want_of_time_is_not_sent() -> None:
+    """On a reused connection, a write the deadline forbids never starts: request_sent is False."""
+    stream = DeadlineStream(httpcore.MockStream([]))
+    with attempt(0.0) as state:
+        time.sleep(0.001)
+        with pytest.raises(httpcore.WriteTimeout):
+            stream.write(b"POST / HTTP/1.1\r\n\r\n")
+    exc = httpx.WriteTimeout("the attempt's deadline passed")
+    assert (state.tracked, state.wrote, request_was_sent(exc, state)) == (True, False, False)

@@ -43,10 +43,12 @@ class DeadlineStream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        left = _left(timeout, httpcore.WriteTimeout)
         state = current_attempt()
+        if state is not None:
+            state.tracked = True  # so a write refused for want of time counts as not sent
+        left = _left(timeout, httpcore.WriteTimeout)
         if state is not None and buffer:
-            state.tracked = state.wrote = True
+            state.wrote = True
         self._inner.write(buffer, left)
 
     def close(self) -> None:
