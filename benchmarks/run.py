@@ -1,13 +1,17 @@
-"""Benchmarks of axhub-orm (issue #8): what the ORM costs over raw HTTP, and what it saves.
+"""Benchmarks of axhub-orm (issues #8, #15): what the ORM costs, and what it saves.
 
-Four sections, each printed as a markdown table and written to ``benchmarks/results.json``:
+Sections, each printed as markdown tables and written to ``benchmarks/results.json``:
 
-1. ``overhead`` — µs per operation, hand-built ``httpx`` vs the ORM, on one in-process
+1. ``links`` — the seed SDK ``axhub-sdk==0.3.1`` (its own venv), raw ``httpx``, the ORM sync
+   and async, each in a process of its own, side by side in rotating rounds against the
+   emulator in a process of its own: client CPU (process time) and wall time per operation,
+   over plain HTTP, HTTPS (system CAs plus the test certificate) and HTTP at a 20 ms RTT.
+2. ``concurrency`` — async throughput at 1, 16, 32 and 64 concurrent requests.
+3. ``construct`` — how long ``AxHub()`` takes to build.
+4. ``overhead`` — µs per operation, hand-built ``httpx`` vs the ORM, on one in-process
    ``httpx.MockTransport`` with canned responses; the ratio ORM / raw per operation.
-2. ``e2e`` — ops/s against the emulator over loopback: ORM sync, ORM async (8 concurrent
-   tasks) and the seed SDK ``axhub-sdk==0.3.1`` (from a separate venv, in a subprocess).
-3. ``memory`` — ``tracemalloc`` peak of streaming iteration vs ``list(q)``, in pages of rows.
-4. ``requests`` — HTTP requests per public verb against the emulator (also
+5. ``memory`` — ``tracemalloc`` peak of streaming iteration vs ``list(q)``, in pages of rows.
+6. ``requests`` — HTTP requests per public verb against the emulator (also
    ``benchmarks/requests.md``), from the scenarios of ``tests/orm/test_request_budget.py``.
 
 Usage::
@@ -20,7 +24,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import functools
 import itertools
 import json
 import os
@@ -29,7 +32,6 @@ import shutil
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -38,15 +40,15 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # the sibling modules, when imported from elsewhere
     sys.path.insert(0, str(HERE))
 
-import _e2e  # noqa: E402  # after the path fix above
+import _compare  # noqa: E402  # after the path fix above
 import _emulator  # noqa: E402
 import _memory  # noqa: E402
 import _overhead  # noqa: E402
 import _requests  # noqa: E402
+import _sections  # noqa: E402
 from _report import format_table  # noqa: E402
 
-SECTIONS = ("overhead", "e2e", "memory", "requests")
-E2E_TARGET = 1.5
+SECTIONS = ("links", "concurrency", "construct", "overhead", "memory", "requests")
 MEMORY_TARGET_PAGES = 2.0
 
 
@@ -86,7 +88,7 @@ def _mark(met: bool) -> str:
 
 def section_overhead(args: argparse.Namespace, targets: list[list[str]]) -> dict[str, Any]:
     """Client overhead on a mock transport."""
-    repeats = args.repeats or (5 if args.quick else 21)
+    repeats = args.repeats or (3 if args.quick else 21)
     _log(f"overhead: {repeats} batch pairs per operation")
     results = _overhead.run_overhead(quick=args.quick, repeats=repeats)
     rows = [
@@ -118,97 +120,29 @@ def section_overhead(args: argparse.Namespace, targets: list[list[str]]) -> dict
     return {"repeats": repeats, "operations": [r.as_dict() for r in results], "profiles": profiles}
 
 
-def _e2e_counts(quick: bool) -> _e2e.Counts:
-    if quick:
-        return _e2e.Counts(inserts=100, gets=30, scans=3, counts=30)
-    return _e2e.Counts(inserts=1000, gets=100, scans=10, counts=100)
+def section_links(args: argparse.Namespace, targets: list[list[str]]) -> dict[str, Any]:
+    """The seed SDK, raw httpx, ORM sync and async side by side over each link."""
+    seed = None if args.no_seed else _compare.ensure_seed_venv(Path(args.seed_venv))
+    links = [s.strip() for s in args.links.split(",") if s.strip()]
+    if "https" in links and not _emulator.tls_available():
+        _log("links: openssl not found, skipping HTTPS")
+        links.remove("https")
+    return _sections.section_links(links, seed, args.quick, _log, targets)
 
 
-def section_e2e(args: argparse.Namespace, targets: list[list[str]]) -> dict[str, Any]:
-    """End to end against the emulator over loopback: plain HTTP, then HTTPS."""
-    seed_python = None if args.no_seed else _e2e.ensure_seed_venv(Path(args.seed_venv))
-    counts = _e2e_counts(args.quick)
-    repeats = args.e2e_repeats or (2 if args.quick else 3)
-    schemes = [s.strip() for s in args.e2e_schemes.split(",") if s.strip()]
-    if "https" in schemes and not _emulator.tls_available():
-        _log("e2e: openssl not found, skipping HTTPS")
-        schemes.remove("https")
-    report: dict[str, Any] = {"repeats": repeats}
-    for scheme in schemes:
-        with ExitStack() as stack:
-            tls_dir = None
-            if scheme == "https":
-                tls_dir = stack.enter_context(_emulator.self_signed_certificate())
-            result = _e2e.run_e2e(
-                counts=counts,
-                repeats=repeats,
-                seed_python=seed_python,
-                progress=functools.partial(_log_scheme, scheme),
-                tls_dir=tls_dir,
-            )
-        _print_e2e(result, counts, repeats, scheme, seed_python is not None)
-        if seed_python is not None:
-            _e2e_targets(result, scheme, targets)
-        report[scheme] = result.as_dict()
-    return report
+def section_concurrency(args: argparse.Namespace, targets: list[list[str]]) -> dict[str, Any]:
+    """Async throughput against concurrency."""
+    return _sections.section_concurrency(args.quick, _log, targets)
 
 
-def _log_scheme(scheme: str, text: str) -> None:
-    _log(f"{scheme}: {text}")
-
-
-def _print_e2e(
-    result: _e2e.E2EResult, counts: _e2e.Counts, repeats: int, scheme: str, seed: bool
-) -> None:
-    clients = [c for c in _e2e.CLIENTS if c in result.seconds]
-    labels = {
-        "insert": f"insert ({counts.inserts})",
-        "get": f"get ({counts.gets})",
-        "scan": f"full scan of {counts.inserts} rows ({counts.scans})",
-        "count": f"count, 2 filters ({counts.counts})",
-    }
-    rows = []
-    for workload in _e2e.WORKLOADS:
-        row = [labels[workload], *(_fmt(result.ops_per_second(c, workload), 1) for c in clients)]
-        if seed:
-            row += [
-                _fmt(result.speedup("orm_sync", workload)),
-                _fmt(result.speedup("orm_async", workload)),
-            ]
-        rows.append(row)
-    total = ["all four (total time, s)", *(_fmt(result.total_seconds(c)) for c in clients)]
-    if seed:
-        total += [_fmt(result.speedup("orm_sync")), _fmt(result.speedup("orm_async"))]
-    rows.append(total)
-    headers = ["workload (ops)", *(f"{c} ops/s" for c in clients)]
-    if seed:
-        headers += ["sync/seed", "async/seed"]
-    title = f"## 2. End to end over loopback {scheme.upper()} (median of {repeats} repeats; ops/s)"
-    print(f"\n{title}\n")
-    print(format_table(headers, rows))
-    cpu_rows = [
-        [labels[w], *(_fmt(result.cpu_us_per_op(c, w), 0) for c in clients)] for w in _e2e.WORKLOADS
-    ]
-    print("\nClient CPU per operation (µs, the client process only; the server is not counted)\n")
-    print(format_table(["workload (ops)", *clients], cpu_rows))
-
-
-def _e2e_targets(result: _e2e.E2EResult, scheme: str, targets: list[list[str]]) -> None:
-    for which in (*_e2e.WORKLOADS, None):
-        speedup = result.speedup("orm_sync", which)
-        targets.append(
-            [
-                f"e2e {scheme} {which or 'all'}: ORM sync / seed throughput",
-                f"≥ {E2E_TARGET}",
-                _fmt(speedup),
-                _mark(speedup >= E2E_TARGET),
-            ]
-        )
+def section_construct(args: argparse.Namespace, targets: list[list[str]]) -> Any:
+    """AxHub() construction time."""
+    return _sections.section_construct(args.quick, targets)
 
 
 def section_memory(args: argparse.Namespace, targets: list[list[str]]) -> dict[str, Any]:
     """Peak memory of streaming vs list(q)."""
-    sizes = [5_000, 20_000] if args.quick else [2_000, 5_000, 10_000, 20_000]
+    sizes = [2_000, 5_000] if args.quick else [2_000, 5_000, 10_000, 20_000]
     _log(f"memory: {sizes}")
     results = _memory.run_memory(sizes)
     rows = [
@@ -277,9 +211,11 @@ def _parser() -> argparse.ArgumentParser:
         help=f"comma-separated subset of {', '.join(SECTIONS)}",
     )
     parser.add_argument("--repeats", type=int, default=0, help="overhead batch pairs per op")
-    parser.add_argument("--e2e-repeats", type=int, default=0, help="end-to-end repeats")
     parser.add_argument(
-        "--e2e-schemes", default="http,https", help="end-to-end over http, https or both"
+        "--links",
+        default="http,https,rtt",
+        help="links for the side-by-side section: http, https (system CAs + test certificate), "
+        "rtt (http through a 20 ms round-trip proxy)",
     )
     parser.add_argument(
         "--seed-venv",
@@ -311,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     targets: list[list[str]] = []
     runners = {
         "overhead": section_overhead,
-        "e2e": section_e2e,
+        "links": section_links,
+        "concurrency": section_concurrency,
+        "construct": section_construct,
         "memory": section_memory,
         "requests": section_requests,
     }

@@ -2,8 +2,9 @@
 
 Only the standard library and ``axhub-sdk`` (0.3.1) are importable there, so this file must not
 import ``axhub_orm`` or ``httpx``. It reads a JSON job on stdin (server credentials, the table,
-the insert bodies, the counts), runs the four workloads through ``AxHubClient.request`` with the
-same operation ids the ORM uses, and prints ``{"seconds": {...}, "version": ...}`` as JSON.
+the insert bodies, the counts), runs the workloads of ``_clients.py`` (insert, get, patch, count,
+100-row page) through ``AxHubClient.request`` with the same operation ids the ORM uses, and
+prints ``{"seconds": {...}, "cpu": {...}, "version": ...}`` as JSON.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ INSERT = "schemaPostDataByTenantSlugByAppSlugByTable"
 GET = "schemaGetDataByTenantSlugByAppSlugByTableById"
 LIST = "schemaGetDataByTenantSlugByAppSlugByTable"
 COUNT = "schemaGetDataByTenantSlugByAppSlugByTableCount"
+PATCH = "schemaPatchDataByTenantSlugByAppSlugByTableById"
+COUNT_QUERY = {"status": "eq.new", "priority": "gte.3"}
 
 
 class _Clock:
-    """Wall and CPU seconds per workload (the same measure as ``_e2e.Clock``)."""
+    """Wall and CPU seconds per workload (the same measure as ``_clients.Clock``)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -39,18 +42,8 @@ class _Clock:
         self.cpu[name] = time.process_time() - cpu
 
 
-def _scan(client: AxHubClient, path: dict[str, str]) -> int:
-    seen, page = 0, 1
-    while True:
-        data = client.request(LIST, path_params=path, query={"page": str(page), "per_page": "100"})
-        seen += len(data["items"])
-        if not data.get("hasMore"):
-            return seen
-        page += 1
-
-
 def run(job: dict[str, Any]) -> dict[str, Any]:
-    """Run the workloads of ``job`` and return seconds per workload."""
+    """Run the workloads of ``job`` (those of ``_clients.py``) through ``AxHubClient.request``."""
     client = AxHubClient(
         base_url=job["base_url"],
         token=job["token"],
@@ -59,20 +52,24 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         default_tenant_slug=job["tenant_slug"],
     )
     path = {"tenantSlug": job["tenant_slug"], "appSlug": job["app_slug"], "table": job["table"]}
-    clock = _Clock()
-
+    paged = {**path, "table": job["page_table"]}
+    clock, n = _Clock(), job["n"]
     with clock.measure("insert"):
-        ids = [client.request(INSERT, path_params=path, body=body)["id"] for body in job["bodies"]]
+        ids = [client.request(INSERT, path_params=path, body=b)["id"] for b in job["bodies"][:n]]
     with clock.measure("get"):
-        for row_id in ids[: job["gets"]]:
+        for row_id in ids:
             client.request(GET, path_params={**path, "id": row_id})
-    with clock.measure("scan"):
-        for _ in range(job["scans"]):
-            if _scan(client, path) != len(ids):
-                raise RuntimeError("a scan did not see every row")
+    with clock.measure("patch"):
+        for i, row_id in enumerate(ids):
+            client.request(PATCH, path_params={**path, "id": row_id}, body={"status": f"s{i}"})
     with clock.measure("count"):
-        for _ in range(job["counts"]):
-            client.request(COUNT, path_params=path, query=job["count_query"])
+        for _ in range(n):
+            client.request(COUNT, path_params=path, query=COUNT_QUERY)
+    with clock.measure("page"):
+        for _ in range(job["pages"]):
+            page = client.request(LIST, path_params=paged, query={"page": "1", "per_page": "100"})
+            if len(page["items"]) != 100:
+                raise RuntimeError("a page did not hold 100 rows")
     return {"seconds": clock.seconds, "cpu": clock.cpu, "version": version("axhub-sdk")}
 
 
