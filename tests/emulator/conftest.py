@@ -117,7 +117,9 @@ def start_serve(args: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]
     for line in process.stdout:
         if line.startswith("Press Ctrl-C"):
             break
-        key, sep, value = line.strip().partition(":")
-        if sep:
-            info[key.strip()] = value.strip().split()[0] if value.strip() else ""
+        if line.startswith("export AXHUB_"):  # export AXHUB_BASE_URL=http://...
+            name, _, value = line.removeprefix("export AXHUB_").strip().partition("=")
+            info[name.lower()] = value
+        elif line.strip().startswith("user id:"):
+            info["user_id"] = line.split(":", 1)[1].strip()
     return process, info

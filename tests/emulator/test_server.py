@@ -180,14 +180,14 @@ def _start_serve(db: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
 
 
 def _stop_serve(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGTERM)  # a shell may start background jobs with SIGINT ignored
     out, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
     return out
 
 
 def test_serve_command_persists_across_restart(tmp_path: Path) -> None:
-    """`serve --db x.sqlite3` prints URL, ids and PAT; after Ctrl-C and a restart data remains."""
+    """`serve --db x.sqlite3` exports URL, ids and PAT; after Ctrl-C and a restart data remains."""
     db = tmp_path / "x.sqlite3"
     process, info = _start_serve(db)
     try:

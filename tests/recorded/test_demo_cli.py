@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from axhub_orm.__main__ import main
 from axhub_orm.demo import demo
 from axhub_orm.local import LocalAxHub
 
@@ -66,10 +67,11 @@ def test_demo_keep_leaves_the_app(
 def test_demo_refuses_incomplete_remote_settings(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--remote without a token or a tenant exits 2 and names each missing option."""
+    """--remote without a token or a tenant exits 2 and names each missing option in one line."""
     for variable in ("AXHUB_TOKEN", "AXHUB_TOKEN_TYPE", "AXHUB_TENANT_ID", "AXHUB_TENANT_SLUG"):
         monkeypatch.delenv(variable, raising=False)
-    assert demo(["--remote"]) == 2
+    assert main(["demo", "--remote"]) == 2
     err = capsys.readouterr().err
+    assert err.count("\n") == 1
     for option in ("--token ", "--token-type", "--tenant-id", "--tenant-slug"):
         assert option in err

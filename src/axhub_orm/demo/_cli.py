@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
-from .._errors import ValidationError
+from .._cli._args import EXIT_STATUS_HELP, CommandParser, database_path
+from .._cli._connect import REMOTE_OPTIONS, add_remote_options, connect_remote
 from .._http import redacted_token
-from .._sync._client import AxHub
 from ..testing import CountingTransport
 from ._steps import FlowNames, StepResult
 from ._sync.flow import run_flow
@@ -79,37 +78,30 @@ def _summary(results: Sequence[StepResult]) -> str:
 
 # --- the command -------------------------------------------------------------------------------
 
-_REMOTE_OPTIONS = ("base_url", "token", "token_type", "tenant_id", "tenant_slug")
-_REQUIRED_REMOTE = (
-    ("token", "AXHUB_TOKEN"),
-    ("token_type", "AXHUB_TOKEN_TYPE"),
-    ("tenant_id", "AXHUB_TENANT_ID"),
-    ("tenant_slug", "AXHUB_TENANT_SLUG"),
-)
+PROG = "axhub-orm demo"
+
+DESCRIPTION = """\
+Walk the AX Hub quickstart and destructive flow through the ORM: against an embedded emulator
+by default, or a real AX Hub with --remote or any of its options (options not given are read
+from AXHUB_BASE_URL, AXHUB_TOKEN, AXHUB_TOKEN_TYPE, AXHUB_TENANT_ID, AXHUB_TENANT_SLUG)."""
+
+EPILOG = f"""\
+examples:
+  axhub-orm demo                          against an embedded emulator, in memory
+  axhub-orm demo --keep --db demo.db      keep the app; see it with `axhub-orm serve --db demo.db`
+  axhub-orm demo --remote                 against the AX Hub the AXHUB_* variables describe
+  axhub-orm demo --base-url https://api.axhub.ai --token-type pat --keep
+
+{EXIT_STATUS_HELP} (1: a step's success assertion failed; the report shows which)"""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="axhub-orm demo",
-        description="Walk the AX Hub quickstart and destructive flow through the ORM: against "
-        "an embedded emulator by default, or a real AX Hub with --remote / --base-url / --token "
-        "(options not given are read from AXHUB_BASE_URL, AXHUB_TOKEN, AXHUB_TOKEN_TYPE, "
-        "AXHUB_TENANT_ID, AXHUB_TENANT_SLUG).",
-    )
+def _parser() -> CommandParser:
+    parser = CommandParser(PROG, DESCRIPTION, EPILOG)
     parser.add_argument(
         "--remote",
         action="store_true",
         help="run against a real AX Hub configured by the AXHUB_* variables",
     )
-    parser.add_argument("--base-url", help="AX Hub base URL (e.g. https://api.axhub.ai)")
-    parser.add_argument("--token", help="a PAT or JWT (never printed)")
-    parser.add_argument(
-        "--token-type",
-        choices=["pat", "jwt", "PAT", "JWT"],
-        help="PAT (sent as X-Api-Key) or JWT (Authorization: Bearer)",
-    )
-    parser.add_argument("--tenant-id", help="the tenant UUID the app is created in")
-    parser.add_argument("--tenant-slug", help="the tenant slug used by the row routes")
     parser.add_argument(
         "--keep",
         action="store_true",
@@ -117,16 +109,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
+        type=database_path,
         help="emulator only: an SQLite file instead of memory, so a "
         "--keep app can be inspected later with `axhub-orm serve --db FILE`",
     )
+    add_remote_options(parser)
     return parser
 
 
 def demo(argv: list[str]) -> int:
     """Run ``axhub-orm demo``; 0 if every success assertion held, 1 if not, 2 on usage errors."""
     args = _parser().parse_args(argv)
-    remote = args.remote or any(getattr(args, name) for name in _REMOTE_OPTIONS)
+    remote = args.remote or any(getattr(args, name) for name in REMOTE_OPTIONS)
     if remote:
         return _demo_remote(args)
     return _demo_local(args)
@@ -160,30 +154,12 @@ def _demo_local(args: argparse.Namespace) -> int:
 
 
 def _demo_remote(args: argparse.Namespace) -> int:
-    overrides = {name: getattr(args, name) for name in _REMOTE_OPTIONS if getattr(args, name)}
-    missing = _missing_settings(overrides)
-    if missing:
-        print(f"axhub-orm demo: a real AX Hub needs {'; '.join(missing)}", file=sys.stderr)
-        return 2
     log = CountingTransport()
-    try:
-        hub = AxHub.from_env(transport=log, **overrides)
-    except ValidationError as exc:
-        print(f"axhub-orm demo: {exc}", file=sys.stderr)
-        return 2
+    hub = connect_remote(PROG, args, transport=log)
     print(f"AX Hub at {hub.base_url} (tenant {hub.tenant_slug}, token {redacted_token()})\n")
     with hub:
         results = run_flow(hub, log, FlowNames.timestamped(), keep=args.keep)
     return _finish(results)
-
-
-def _missing_settings(overrides: dict[str, str]) -> list[str]:
-    """The settings a real AX Hub run lacks (neither an option nor a variable gives them)."""
-    return [
-        f"--{name.replace('_', '-')} (or {variable})"
-        for name, variable in _REQUIRED_REMOTE
-        if not overrides.get(name) and not os.environ.get(variable)
-    ]
 
 
 def _finish(results: Sequence[StepResult]) -> int:
