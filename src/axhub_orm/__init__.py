@@ -18,6 +18,7 @@ import typing as _typing
 
 from ._async._client import AsyncAxHub
 from ._async._operations import AsyncOperations
+from ._bulk import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, BulkError, BulkItem
 from ._errors import (
     AuthenticationError,
     AxHubError,
@@ -48,14 +49,14 @@ from ._sync._operations import Operations
 from ._version import __version__
 from .models._async.app import AsyncApp, AsyncAppManager, AsyncEnvVars
 from .models._async.grant import AsyncGrant, AsyncGrants
-from .models._async.query import AsyncRowQuery
+from .models._async.query import AsyncRowQuery, AsyncValuesQuery
 from .models._async.row import AsyncRow
 from .models._async.table import AsyncColumn, AsyncColumns, AsyncTable, AsyncTableManager
 from .models._async.typed import AsyncTypedRowQuery
 from .models._base import Browse, EntityState, EnvVar, Me, TenantMembership
 from .models._sync.app import App, AppManager, EnvVars
 from .models._sync.grant import Grant, Grants
-from .models._sync.query import RowQuery
+from .models._sync.query import RowQuery, ValuesQuery
 from .models._sync.row import Row
 from .models._sync.table import Column, Columns, Table, TableManager
 from .models._sync.typed import TypedRowQuery
@@ -66,7 +67,9 @@ if _typing.TYPE_CHECKING:
 
 __all__ = [
     "CONTEXT_ROUTES",
+    "DEFAULT_CONCURRENCY",
     "ERROR_CODES",
+    "MAX_CONCURRENCY",
     "ROUTES",
     "App",
     "AppManager",
@@ -84,10 +87,13 @@ __all__ = [
     "AsyncTable",
     "AsyncTableManager",
     "AsyncTypedRowQuery",
+    "AsyncValuesQuery",
     "AuthenticationError",
     "AxHub",
     "AxHubError",
     "Browse",
+    "BulkError",
+    "BulkItem",
     "Column",
     "ColumnType",
     "Columns",
@@ -127,6 +133,7 @@ __all__ = [
     "TypedRowQuery",
     "UnavailableError",
     "ValidationError",
+    "ValuesQuery",
     "__version__",
     "redacted_token",
 ]

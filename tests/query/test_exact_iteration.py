@@ -46,8 +46,7 @@ def _values(i: int) -> dict[str, Any]:
 
 def _pending_table(app: Any, rows: int) -> Any:
     table = app.tables.create(f"pending{next(_tables)}", columns=_COLUMNS, owner_column="owner_id")
-    for i in range(rows):
-        table.rows.create(**_values(i))
+    table.rows.bulk_create(_values(i) for i in range(rows))
     return table
 
 

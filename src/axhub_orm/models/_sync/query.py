@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
+import attrs
+
+from ..._bulk import DEFAULT_CONCURRENCY, BulkRunner, Progress
 from ..._errors import (
     DoesNotExist,
     FilterRequiredError,
     MultipleObjectsReturned,
     NotFoundError,
+    QueryError,
+    StateError,
     ValidationError,
 )
 from ..._http import prepare
-from ..._query import QuerySpec
+from ..._query import MAX_PER_PAGE, QuerySpec
+from ..._wire import IMPLICIT_COLUMNS, to_json
+from .._base import EntityState
 from .row import Row
 
 if TYPE_CHECKING:
@@ -22,10 +30,12 @@ if TYPE_CHECKING:
     from .table import Table
     from .typed import TypedRowQuery
 
-__all__ = ["RowQuery"]
+__all__ = ["RowQuery", "ValuesQuery"]
 
 _LIST = "schemaGetDataByTenantSlugByAppSlugByTable"
 _COUNT = "schemaGetDataByTenantSlugByAppSlugByTableCount"
+_PATCH = "schemaPatchDataByTenantSlugByAppSlugByTableById"
+_DELETE = "schemaDeleteDataByTenantSlugByAppSlugByTableById"
 
 
 _NO_TRUTH = (
@@ -302,3 +312,314 @@ class RowQuery:
         row = self.new(**values)
         row.save()
         return row
+
+    def get_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **lookups: Any
+    ) -> tuple[Row, bool]:
+        """``(row, False)`` for the one row matching ``lookups``, else ``(new row, True)``.
+
+        The new row gets the plain ``col=value`` lookups plus ``defaults``. Not atomic: the
+        backend has no unique constraint or upsert, so two callers racing may both create.
+        Raises :attr:`MultipleObjectsReturned` when several rows match.
+        """
+        try:
+            return self.get(**lookups), False
+        except DoesNotExist:
+            return self.create(**_create_values(lookups, defaults)), True
+
+    def update_or_create(
+        self,
+        defaults: Mapping[str, Any] | None = None,
+        create_defaults: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[Row, bool]:
+        """Update the one row matching ``lookups`` with ``defaults`` (``False``), or create it.
+
+        A created row gets the lookups plus ``create_defaults`` (or ``defaults`` when that is
+        ``None``), as in Django. Not atomic (see :meth:`get_or_create`).
+        """
+        try:
+            row = self.get(**lookups)
+        except DoesNotExist:
+            extra = defaults if create_defaults is None else create_defaults
+            return self.create(**_create_values(lookups, extra)), True
+        for column, value in self._checked(defaults or {}, "update_or_create").items():
+            row[column] = value
+        row.save()
+        return row, False
+
+    # -- many rows ---------------------------------------------------------------------------
+    def _checked(self, values: object, verb: str) -> dict[str, Any]:
+        """Refuse, before sending, a row body that is not a mapping of writable columns."""
+        if not isinstance(values, Mapping):
+            raise ValidationError(
+                f"{verb}: each item must be a mapping of column to value, got "
+                f"{type(values).__name__}",
+                code="invalid_value",
+            )
+        known = self._table.column_names if self._table.column_defs else None
+        for column, value in values.items():
+            if column in IMPLICIT_COLUMNS:
+                raise ValidationError(
+                    f"{verb}: column {column!r} is set by the server", code="not_allowed"
+                )
+            if known is not None and column not in known:
+                close = difflib.get_close_matches(str(column), sorted(known), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValidationError(
+                    f"{verb}: {self._table.name} has no column {column!r}{hint}",
+                    code="unknown_column",
+                    fields=[{"name": str(column), "code": "unknown_column"}],
+                )
+            to_json(value, where=str(column))
+        return dict(values)
+
+    def _id_query(self, verb: str) -> RowQuery:
+        """This query's rows by id only, paged by key in id order (ids never change)."""
+        if self._spec.is_sliced:
+            raise QueryError(
+                f"cannot {verb}() a sliced query: the slice is offset-based and would shift "
+                f"as rows change; filter instead, or {verb} the rows of list(q[a:b]) one by one",
+                code="unsupported_query",
+            )
+        return self._with(attrs.evolve(self._spec, order=(), select=("id",)))
+
+    def _ids(self) -> Iterator[str]:
+        for _, items in self._page_items():
+            for item in items:
+                yield str(item["id"])
+
+    def bulk_create(
+        self,
+        values: Iterable[Mapping[str, Any]],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> list[Row]:
+        """Insert every mapping of ``values`` (one POST each, ``concurrency`` at a time).
+
+        Returns the rows as stored, in input order. ``values`` may be a generator: only
+        ``concurrency`` items are held at once (plus the rows returned). Each item is checked
+        before its POST (writable, known columns; sendable values). Raises
+        :class:`~axhub_orm.BulkError` when any item was not written, after the others are done.
+        """
+        runner = BulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+
+        def insert(item: Mapping[str, Any]) -> Row:
+            row = self.new(**self._checked(item, "bulk_create"))
+            row.save()
+            return row
+
+        ledger = runner.run(values, insert, keep_results=True)
+        ledger.raise_if_broken("bulk_create")
+        return [ledger.results[index] for index in sorted(ledger.results)]
+
+    def bulk_update(
+        self,
+        rows: Iterable[Row],
+        fields: Iterable[str] | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> int:
+        """PATCH each row's changed columns (only ``fields`` if given); returns rows written.
+
+        A row with no change sends nothing. Raises :class:`~axhub_orm.BulkError` when any row
+        was not written, after the others are done.
+        """
+        names = None if fields is None else frozenset(fields)
+        if names is not None:
+            self._checked(dict.fromkeys(names), "bulk_update")
+        runner = BulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+
+        def patch(row: Row) -> bool:
+            if not isinstance(row, Row) or row.state is not EntityState.PERSISTED:
+                raise StateError(
+                    f"bulk_update takes saved rows, got {row!r}; insert new ones with bulk_create",
+                    code="not_saved",
+                )
+            return bool(row._patch(names))
+
+        ledger = runner.run(rows, patch, keep_results=False)
+        ledger.raise_if_broken("bulk_update")
+        return ledger.written
+
+    def bulk_delete(
+        self,
+        rows_or_ids: Iterable[Row | str],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> int:
+        """Delete rows (or row ids), one DELETE each; returns how many were deleted.
+
+        A missing row is ``failed`` (404: nothing was deleted). Raises
+        :class:`~axhub_orm.BulkError` when any item was not deleted, after the others are done.
+        """
+        runner = BulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+        ledger = runner.run(rows_or_ids, self._delete_one, keep_results=False)
+        ledger.raise_if_broken("bulk_delete")
+        return ledger.written
+
+    def _delete_one(self, item: Row | str) -> str:
+        if isinstance(item, Row):
+            item.delete()
+            return str(item.id)
+        if not isinstance(item, str) or not item:
+            raise ValidationError(
+                f"expected a row or a row id (str), got {type(item).__name__}",
+                code="invalid_value",
+            )
+        self._table._seam("delete").call(
+            _DELETE, path_params={**self._table._data_path(), "id": item}
+        )
+        return item
+
+    def update(
+        self,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+        **values: Any,
+    ) -> int:
+        """PATCH every matching row with the same ``values``; returns how many were written.
+
+        Rows are read by key in id order (``_select=id``) while up to ``concurrency`` PATCHes
+        run, so each matching row is written once even when the update makes it stop
+        matching. Raises :class:`~axhub_orm.BulkError` when any row was not written.
+        """
+        body = {k: to_json(v, where=k) for k, v in self._checked(values, "update").items()}
+        if not body:
+            raise ValidationError("update() needs at least one column=value", code="required")
+        ids = self._id_query("update")._ids()
+        runner = BulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+        path = self._table._data_path()
+        seam = self._table._seam("update rows of")
+
+        def patch(row_id: str) -> bool:
+            seam.call(_PATCH, path_params={**path, "id": row_id}, body=body)
+            return True
+
+        ledger = runner.run(ids, patch, keep_results=False)
+        ledger.raise_if_broken("update")
+        return ledger.written
+
+    def delete(
+        self,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> int:
+        """Delete every matching row; returns how many were deleted.
+
+        Rows are read by key (``_select=id``) while up to ``concurrency`` DELETEs run; memory
+        does not grow with the number of rows. Raises :class:`~axhub_orm.BulkError` when any
+        row was not deleted.
+        """
+        ids = self._id_query("delete")._ids()
+        runner = BulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+        ledger = runner.run(ids, self._delete_one, keep_results=False)
+        ledger.raise_if_broken("delete")
+        return ledger.written
+
+    def in_bulk(self, ids: Iterable[str] | None = None) -> dict[str, Row]:
+        """The matching rows with these ids, by id (``id=in.`` chunks of at most 100).
+
+        Ids with no matching row are absent from the result; ``ids=None`` reads every row.
+        """
+        if ids is None:
+            return {str(row.id): row for row in self}
+        wanted = list(dict.fromkeys(ids))
+        for row_id in wanted:
+            if not isinstance(row_id, str) or not row_id:
+                raise ValidationError(
+                    f"in_bulk takes row ids (str), got {row_id!r}", code="invalid_value"
+                )
+        found: dict[str, Row] = {}
+        for start in range(0, len(wanted), MAX_PER_PAGE):
+            chunk = self.filter(id__in=wanted[start : start + MAX_PER_PAGE])
+            for row in chunk:
+                found[str(row.id)] = row
+        return found
+
+    def values(self, *columns: str) -> ValuesQuery:
+        """Rows as dicts of ``columns`` (all columns if none), sent with ``_select``; lazy."""
+        query = self.only(*columns) if columns else self
+        return ValuesQuery(query, columns, flat=False, named=True)
+
+    def values_list(self, *columns: str, flat: bool = False) -> ValuesQuery:
+        """Rows as tuples of ``columns`` (or single values with ``flat=True``); lazy."""
+        if flat and len(columns) != 1:
+            raise QueryError(
+                f"values_list(flat=True) takes exactly one column, got {len(columns)}",
+                code="invalid_value",
+            )
+        if not columns:
+            raise QueryError("values_list() needs the columns to return", code="required")
+        return ValuesQuery(self.only(*columns), columns, flat=flat, named=False)
+
+
+def _create_values(lookups: Mapping[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The plain ``col=value`` (and ``col__eq``) lookups, then ``extra`` on top."""
+    values = {}
+    for key, value in lookups.items():
+        column, _, lookup = key.partition("__")
+        if lookup in ("", "eq"):
+            values[column] = value
+    return {**values, **(extra or {})}
+
+
+class ValuesQuery:
+    """A lazy query yielding dicts, tuples or single values instead of rows.
+
+    Example::
+
+        titles = table.rows.filter(done=False).values_list("title", flat=True).all()
+    """
+
+    __slots__ = ("_columns", "_flat", "_named", "_query")
+
+    def __init__(
+        self, query: RowQuery, columns: tuple[str, ...], *, flat: bool, named: bool
+    ) -> None:
+        self._query = query
+        self._columns = columns
+        self._flat = flat
+        self._named = named
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._query.explain()}>"
+
+    def __getitem__(self, key: slice) -> ValuesQuery:
+        """``q[a:b]``: the same values over a window of rows."""
+        return ValuesQuery(self._query[key], self._columns, flat=self._flat, named=self._named)
+
+    def _shape(self, row: Row) -> Any:
+        if self._named:
+            data = row.to_dict()
+            return {c: data.get(c) for c in self._columns} if self._columns else data
+        if self._flat:
+            return row.get(self._columns[0])
+        return tuple(row.get(c) for c in self._columns)
+
+    def __iter__(self) -> Iterator[Any]:
+        for row in self._query:
+            yield self._shape(row)
+
+    def all(self) -> list[Any]:
+        """Every value of the query, as a list."""
+        return list(self)
+
+    def first(self) -> Any:
+        """The first value, or ``None``."""
+        row = self._query.first()
+        return None if row is None else self._shape(row)
+
+    def count(self) -> int:
+        """How many rows match (one ``_count`` request)."""
+        return self._query.count()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -151,15 +151,25 @@ class Row(Stateful, MutableMapping[str, Any]):
                 )
             )
             return body
-        body = {k: to_json(v, where=k) for k, v in self.changes.items()}
+        return self._patch(None)
+
+    def _patch(self, fields: Collection[str] | None) -> dict[str, Any]:
+        """PATCH the changed columns (only those in ``fields`` if given); returns the body.
+
+        Changes outside ``fields`` stay pending on the row.
+        """
+        changes = self.changes
+        body = {k: to_json(v, where=k) for k, v in changes.items() if fields is None or k in fields}
         if body:
+            kept = {k: v for k, v in changes.items() if k not in body}
             self._take(
-                seam.call(
+                self._table._seam("save").call(
                     "schemaPatchDataByTenantSlugByAppSlugByTableById",
                     path_params=self._path("save"),
                     body=body,
                 )
             )
+            self._data.update(kept)
         return body
 
     def refresh(self) -> None:
