@@ -123,11 +123,11 @@ def outcome_of(error: BaseException) -> str:
     """``"failed"`` when ``error`` proves nothing was written, else ``"unknown"``.
 
     An answer with a 4xx status, or an error raised before sending, is ``failed``. A transport
-    error is ``unknown`` unless it says the request never left (``request_sent`` false); a
+    error is ``unknown`` unless the request never left (``request_sent`` false); a
     5xx answer is ``unknown`` too (the server may have written before failing).
     """
     if isinstance(error, TransportError):
-        return "unknown" if getattr(error, "request_sent", True) else "failed"
+        return "unknown" if error.request_sent else "failed"
     if isinstance(error, AxHubError):
         return "failed" if error.status is None or error.status < 500 else "unknown"
     return "unknown"

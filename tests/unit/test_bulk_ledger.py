@@ -16,10 +16,10 @@ def test_outcomes_follow_whether_the_request_could_have_been_written() -> None:
     assert outcome_of(NotFoundError("gone", code="not_found", status=404)) == "failed"
     assert outcome_of(ValidationError("bad", code="invalid_value")) == "failed"
     assert outcome_of(InternalError("boom", code="internal", status=500)) == "unknown"
-    assert outcome_of(ConnectError("reset", code="connection_error")) == "unknown"
-    never_sent = ConnectError("refused", code="connection_error")
-    never_sent.request_sent = False  # type: ignore[attr-defined]
-    assert outcome_of(never_sent) == "failed"
+    reset = ConnectError("reset", code="connection_error", request_sent=True)
+    assert outcome_of(reset) == "unknown"
+    refused = ConnectError("refused", code="connection_error", request_sent=False)
+    assert outcome_of(refused) == "failed"
     assert outcome_of(RuntimeError("bug")) == "unknown"
 
 
