@@ -45,8 +45,6 @@ RULES: list[tuple[str, str]] = [
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\b__aiter__\b", "__iter__"),
-    (r"\basyncio\.sleep\b", "time.sleep"),
-    (r"^import asyncio$", "import time"),
     (r"\b_async\b", "_sync"),
     (r"Coroutine\[Any, Any, (\w+)\]", r"\1"),
 ]

@@ -23,7 +23,7 @@ from axhub_orm import (
     ValidationError,
 )
 from axhub_orm.local import LocalAxHub, SyncASGITransport
-from axhub_orm.testing import AsyncCountingTransport, CountingTransport
+from axhub_orm.testing import AsyncCountingTransport, CountingTransport, unique_slug
 
 from .conftest import async_in_process, in_process
 
@@ -317,3 +317,31 @@ async def test_async_set_operations(table: Any, axhub_local: LocalAxHub) -> None
         assert await rows.bulk_delete(created[:10]) == 10
         assert await rows.delete() == 111
         assert await rows.count() == 0
+
+
+def test_bulk_create_against_a_rate_limited_hub_writes_everything() -> None:
+    """LocalAxHub(rate_limit=50): 500 rows at concurrency=16 are all written, nothing raised.
+
+    The client has no rate_limit of its own here: its 429 retries (behind the shared gate,
+    proven in tests/unit/test_throttle.py) absorb the hub's limit.
+    """
+    with LocalAxHub(rate_limit=50) as local, local.client() as hub:
+        app = hub.apps.create(slug=unique_slug("limited"), name="rate limited")
+        table = app.tables.create("t", columns=COLUMNS, owner_column="owner_id")
+        created = table.rows.bulk_create(({"n": n} for n in range(500)), concurrency=16)
+        assert [row["n"] for row in created] == list(range(500))
+        assert table.rows.count() == 500
+
+
+@pytest.mark.anyio
+async def test_async_bulk_create_with_a_client_rate_limit_meets_no_429() -> None:
+    """With rate_limit=50 on the client too, the async bulk_create of 500 rows sees no 429."""
+    counter = AsyncCountingTransport()
+    with LocalAxHub(rate_limit=50) as local:
+        async with local.async_client(transport=counter, rate_limit=45) as hub:
+            app = await hub.apps.create(slug=unique_slug("paced"), name="paced")
+            table = await app.tables.create("t", columns=COLUMNS, owner_column="owner_id")
+            created = await table.rows.bulk_create([{"n": n} for n in range(500)])
+            assert len(created) == 500
+            assert await table.rows.count() == 500
+    assert counter.count("POST") == 500 + 2  # the app, the table, the rows: no retried POST

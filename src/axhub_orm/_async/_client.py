@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import ssl
@@ -38,6 +37,7 @@ from .._http import (
     shape_response,
     transport_error,
 )
+from .._throttle import AsyncThrottle, check_rate_limit, rate_limit_from_env
 from .._version import __version__
 from .._wire import to_json
 from ..models._async.app import AsyncAppManager
@@ -65,6 +65,7 @@ _ENV = {
     "token_type": "AXHUB_TOKEN_TYPE",
     "tenant_id": "AXHUB_TENANT_ID",
     "tenant_slug": "AXHUB_TENANT_SLUG",
+    "rate_limit": "AXHUB_RATE_LIMIT",
 }
 
 
@@ -80,7 +81,10 @@ class AsyncAxHub:
     Tokens are sent per their explicit ``token_type`` (PAT → ``X-Api-Key``, JWT →
     ``Authorization: Bearer``); every request carries an ``X-Request-ID``; a 429 is retried up
     to ``rate_limit_retries`` times honoring ``Retry-After`` (one wait capped at
-    ``max_retry_wait`` seconds). ``timeout`` is the budget of one attempt, from sending to the
+    ``max_retry_wait`` seconds), and while one request waits out a 429 every other request of
+    the client waits too (one shared gate). ``rate_limit`` (requests per second, ``None``: no
+    limit) spaces all the client's requests, from every task or thread, with one token bucket.
+    ``timeout`` is the budget of one attempt, from sending to the
     last byte of the answer (each 429 retry gets its own). One pooled connection set per client:
     use it as a context manager or call ``aclose()``. Configuration mistakes (a token with
     whitespace, a ``base_url`` without a scheme, a non-positive timeout) raise
@@ -110,6 +114,7 @@ class AsyncAxHub:
         verify: ssl.SSLContext | bool = True,
         rate_limit_retries: int = 2,
         max_retry_wait: float = 60.0,
+        rate_limit: float | None = None,
     ) -> None:
         if token is not None and token_type is None:
             raise ValidationError(
@@ -126,6 +131,8 @@ class AsyncAxHub:
         self._auth = auth_headers(token, self.token_type)
         self._secrets = () if token is None else (token,)
         self._retry = RetryPolicy(retries=rate_limit_retries, max_wait=max_retry_wait)
+        self.rate_limit = check_rate_limit(rate_limit)
+        self._throttle = AsyncThrottle(self.rate_limit)
         self._closed = False
         self._builder = RequestBuilder(
             self.base_url, {**_HEADERS, **self._auth}, httpx.Timeout(timeout)
@@ -149,12 +156,15 @@ class AsyncAxHub:
     def from_env(cls, **overrides: Any) -> AsyncAxHub:
         """Build a client from the ``AXHUB_*`` environment variables.
 
-        Reads ``AXHUB_BASE_URL``, ``AXHUB_TOKEN``, ``AXHUB_TOKEN_TYPE``, ``AXHUB_TENANT_ID`` and
-        ``AXHUB_TENANT_SLUG``; keyword arguments win over the variables.
+        Reads ``AXHUB_BASE_URL``, ``AXHUB_TOKEN``, ``AXHUB_TOKEN_TYPE``, ``AXHUB_TENANT_ID``,
+        ``AXHUB_TENANT_SLUG`` and ``AXHUB_RATE_LIMIT`` (requests per second); keyword arguments
+        win over the variables.
         """
         settings: dict[str, Any] = {
             name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)
         }
+        if "rate_limit" in settings:
+            settings["rate_limit"] = rate_limit_from_env(settings["rate_limit"])
         settings.update(overrides)
         return cls(**settings)
 
@@ -258,6 +268,7 @@ class AsyncAxHub:
         headers = {**self._auth, "X-Request-ID": request_id}
         attempt = 0
         while True:
+            await self._throttle.wait()
             response = await self._send_once(prepared, headers, request_id)
             if response.is_success or response.is_redirect:
                 return response
@@ -277,7 +288,8 @@ class AsyncAxHub:
                 delay,
                 request_id,
             )
-            await asyncio.sleep(delay)
+            # Every request of this client waits too (the shared gate), not just this one.
+            self._throttle.close_for(delay)
 
     async def _send_once(
         self, prepared: PreparedRequest, headers: dict[str, str], request_id: str

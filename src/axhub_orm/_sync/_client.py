@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-import time
 import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
@@ -39,6 +38,7 @@ from .._http import (
     shape_response,
     transport_error,
 )
+from .._throttle import Throttle, check_rate_limit, rate_limit_from_env
 from .._version import __version__
 from .._wire import to_json
 from ..models._base import Me, list_items
@@ -66,6 +66,7 @@ _ENV = {
     "token_type": "AXHUB_TOKEN_TYPE",
     "tenant_id": "AXHUB_TENANT_ID",
     "tenant_slug": "AXHUB_TENANT_SLUG",
+    "rate_limit": "AXHUB_RATE_LIMIT",
 }
 
 
@@ -81,7 +82,10 @@ class AxHub:
     Tokens are sent per their explicit ``token_type`` (PAT → ``X-Api-Key``, JWT →
     ``Authorization: Bearer``); every request carries an ``X-Request-ID``; a 429 is retried up
     to ``rate_limit_retries`` times honoring ``Retry-After`` (one wait capped at
-    ``max_retry_wait`` seconds). ``timeout`` is the budget of one attempt, from sending to the
+    ``max_retry_wait`` seconds), and while one request waits out a 429 every other request of
+    the client waits too (one shared gate). ``rate_limit`` (requests per second, ``None``: no
+    limit) spaces all the client's requests, from every task or thread, with one token bucket.
+    ``timeout`` is the budget of one attempt, from sending to the
     last byte of the answer (each 429 retry gets its own). One pooled connection set per client:
     use it as a context manager or call ``close()``. Configuration mistakes (a token with
     whitespace, a ``base_url`` without a scheme, a non-positive timeout) raise
@@ -111,6 +115,7 @@ class AxHub:
         verify: ssl.SSLContext | bool = True,
         rate_limit_retries: int = 2,
         max_retry_wait: float = 60.0,
+        rate_limit: float | None = None,
     ) -> None:
         if token is not None and token_type is None:
             raise ValidationError(
@@ -127,6 +132,8 @@ class AxHub:
         self._auth = auth_headers(token, self.token_type)
         self._secrets = () if token is None else (token,)
         self._retry = RetryPolicy(retries=rate_limit_retries, max_wait=max_retry_wait)
+        self.rate_limit = check_rate_limit(rate_limit)
+        self._throttle = Throttle(self.rate_limit)
         self._closed = False
         self._builder = RequestBuilder(
             self.base_url, {**_HEADERS, **self._auth}, httpx.Timeout(timeout)
@@ -150,12 +157,15 @@ class AxHub:
     def from_env(cls, **overrides: Any) -> AxHub:
         """Build a client from the ``AXHUB_*`` environment variables.
 
-        Reads ``AXHUB_BASE_URL``, ``AXHUB_TOKEN``, ``AXHUB_TOKEN_TYPE``, ``AXHUB_TENANT_ID`` and
-        ``AXHUB_TENANT_SLUG``; keyword arguments win over the variables.
+        Reads ``AXHUB_BASE_URL``, ``AXHUB_TOKEN``, ``AXHUB_TOKEN_TYPE``, ``AXHUB_TENANT_ID``,
+        ``AXHUB_TENANT_SLUG`` and ``AXHUB_RATE_LIMIT`` (requests per second); keyword arguments
+        win over the variables.
         """
         settings: dict[str, Any] = {
             name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)
         }
+        if "rate_limit" in settings:
+            settings["rate_limit"] = rate_limit_from_env(settings["rate_limit"])
         settings.update(overrides)
         return cls(**settings)
 
@@ -259,6 +269,7 @@ class AxHub:
         headers = {**self._auth, "X-Request-ID": request_id}
         attempt = 0
         while True:
+            self._throttle.wait()
             response = self._send_once(prepared, headers, request_id)
             if response.is_success or response.is_redirect:
                 return response
@@ -278,7 +289,8 @@ class AxHub:
                 delay,
                 request_id,
             )
-            time.sleep(delay)
+            # Every request of this client waits too (the shared gate), not just this one.
+            self._throttle.close_for(delay)
 
     def _send_once(
         self, prepared: PreparedRequest, headers: dict[str, str], request_id: str
