@@ -1,4 +1,4 @@
-"""Many writes at once: bounded concurrency, progress, and an account of every item.
+"""Many rows at once: bounded concurrency, progress, and an account of every item.
 
 The backend has no bulk route (wire-contract §9.3), so a bulk verb is one request per item,
 ``concurrency`` of them in flight. :class:`AsyncBulkRunner` runs them as asyncio tasks,
@@ -12,36 +12,47 @@ Every input ends in exactly one of four lists (:class:`BulkError`):
 - ``unknown``: sent without an answer (a dropped connection, a timeout, a 5xx), so it may have
   been written;
 - ``not_attempted``: never started, because ``fail_fast=True`` stopped the run.
+
+Reading many rows fast (``scan()``) splits the ids into disjoint ranges (:func:`id_ranges`),
+each paged by key, and drains them at once (:class:`AsyncMerger`, :class:`Merger`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
+    Iterator,
     Sequence,
     Sized,
 )
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
 
 import attrs
 
 from ._errors import AxHubError, TransportError, ValidationError
+from ._query import Condition
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "MAX_CONCURRENCY",
     "AsyncBulkRunner",
+    "AsyncMerger",
     "BulkError",
     "BulkItem",
     "BulkRunner",
     "Ledger",
+    "Merger",
     "Progress",
+    "id_ranges",
     "outcome_of",
 ]
 
@@ -380,3 +391,130 @@ class BulkRunner(_Runner):
                 future.cancel()
             pool.shutdown(wait=True)
         return ledger
+
+
+def id_ranges(count: int) -> list[tuple[Condition, ...]]:
+    """Split every possible id into ``count`` disjoint ranges, as AND-able conditions.
+
+    The boundaries are evenly spaced UUIDs (ids are random UUIDs, so the ranges hold about
+    as many rows each); the first range has no lower bound and the last no upper one, so
+    any text id falls in exactly one. Example::
+
+        >>> [[f"{c.op}.{c.wire_value[:2]}…" for c in r] for r in id_ranges(4)]
+        [['lt.40…'], ['gte.40…', 'lt.80…'], ['gte.80…', 'lt.c0…'], ['gte.c0…']]
+    """
+    bounds = [str(UUID(int=(k << 128) // count)) for k in range(1, count)]
+    lows = [None, *bounds]
+    highs = [*bounds, None]
+    return [
+        tuple(
+            Condition(column="id", op=op, wire_value=value)
+            for op, value in (("gte", low), ("lt", high))
+            if value is not None
+        )
+        for low, high in zip(lows, highs, strict=True)
+    ]
+
+
+class _Failure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+class AsyncMerger(Generic[T]):
+    """Drain several async iterators at once, yielding their items as they come (tasks).
+
+    At most ``buffer`` items wait between the producers and the consumer; an error in any
+    producer is raised to the consumer, and leaving early cancels the producers.
+    """
+
+    def __init__(self, sources: Sequence[AsyncIterator[T]], buffer: int) -> None:
+        self._sources = sources
+        self._buffer = buffer
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        queue: asyncio.Queue[object] = asyncio.Queue(self._buffer)
+
+        async def pump(source: AsyncIterator[T]) -> None:
+            try:
+                async for item in source:
+                    await queue.put(item)
+            except Exception as exc:  # handed to the consumer, raised there
+                await queue.put(_Failure(exc))
+            await queue.put(_DONE)
+
+        tasks = [asyncio.ensure_future(pump(source)) for source in self._sources]
+        remaining = len(tasks)
+        try:
+            while remaining:
+                item = await queue.get()
+                if item is _DONE:
+                    remaining -= 1
+                elif isinstance(item, _Failure):
+                    raise item.error
+                else:
+                    yield item  # type: ignore[misc]  # the queue holds T between the markers
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Merger(Generic[T]):
+    """Drain several iterators at once on threads, yielding their items as they come.
+
+    At most ``buffer`` items wait between the producers and the consumer; an error in any
+    producer is raised to the consumer, and leaving early stops the producers.
+    """
+
+    def __init__(self, sources: Sequence[Iterator[T]], buffer: int) -> None:
+        self._sources = sources
+        self._buffer = buffer
+
+    def __iter__(self) -> Iterator[T]:
+        items: queue.Queue[object] = queue.Queue(self._buffer)
+        stop = threading.Event()
+
+        def put(item: object) -> bool:
+            while not stop.is_set():
+                try:
+                    items.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def pump(source: Iterator[T]) -> None:
+            try:
+                for item in source:
+                    if not put(item):
+                        return
+            except Exception as exc:  # handed to the consumer, raised there
+                put(_Failure(exc))
+            put(_DONE)
+
+        threads = [
+            threading.Thread(target=pump, args=(source,), name="axhub-scan", daemon=True)
+            for source in self._sources
+        ]
+        for thread in threads:
+            thread.start()
+        remaining = len(threads)
+        try:
+            while remaining:
+                item = items.get()
+                if item is _DONE:
+                    remaining -= 1
+                elif isinstance(item, _Failure):
+                    raise item.error
+                else:
+                    yield item  # type: ignore[misc]  # the queue holds T between the markers
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()

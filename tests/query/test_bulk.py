@@ -345,3 +345,45 @@ async def test_async_bulk_create_with_a_client_rate_limit_meets_no_429() -> None
             assert len(created) == 500
             assert await table.rows.count() == 500
     assert counter.count("POST") == 500 + 2  # the app, the table, the rows: no retried POST
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+def test_scan_yields_every_matching_row_once(
+    table: Any, counted: tuple[AxHub, CountingTransport], concurrency: int
+) -> None:
+    """scan() reads disjoint id ranges at once and yields each matching row exactly once."""
+    hub, sent = counted
+    rows = _rows_of(hub, table)
+    created = rows.bulk_create(
+        {"n": n, "status": "even" if n % 2 == 0 else "odd"} for n in range(250)
+    )
+    sent.reset()
+    ids = [row.id for row in rows.scan(concurrency=concurrency)]
+    assert sorted(ids) == sorted(row.id for row in created)
+    evens = [row["n"] for row in rows.filter(status="even").scan(concurrency=concurrency)]
+    assert sorted(evens) == list(range(0, 250, 2))
+    first = next(iter(rows.scan()))  # leaving early stops the readers
+    assert first.id in ids
+
+
+def test_scan_refuses_order_slices_and_bad_concurrency(table: Any) -> None:
+    """An ordered or sliced scan is refused, pointing to iteration; concurrency is checked."""
+    with pytest.raises(QueryError, match="iterate the query"):
+        list(table.rows.order_by("n").scan())
+    with pytest.raises(QueryError, match="iterate the query"):
+        list(table.rows[:10].scan())
+    with pytest.raises(ValidationError, match="concurrency"):
+        list(table.rows.scan(concurrency=0))
+
+
+@pytest.mark.anyio
+async def test_async_scan_yields_every_row_once(table: Any, axhub_local: LocalAxHub) -> None:
+    """The async scan drains its ranges as tasks; every row comes once."""
+    async with async_in_process(axhub_local) as hub:
+        rows = (await (await hub.apps.get(str(table.app.id))).tables.get(table.name)).rows
+        created = await rows.bulk_create({"n": n} for n in range(230))
+        ids = [row.id async for row in rows.scan(concurrency=5)]
+        assert sorted(ids) == sorted(row.id for row in created)
+        async for row in rows.scan():
+            assert row.id in ids
+            break

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, overload
 
 import attrs
 
-from ..._errors import DoesNotExist, MultipleObjectsReturned, NotFoundError, StateError
+from ..._bulk import DEFAULT_CONCURRENCY, AsyncBulkRunner, Progress
+from ..._errors import (
+    DoesNotExist,
+    MultipleObjectsReturned,
+    NotFoundError,
+    StateError,
+    ValidationError,
+)
 from .._typed import (
     M,
     RowModel,
@@ -23,7 +30,7 @@ from .._typed import (
     update_instance,
     validate_row,
 )
-from .query import AsyncRowQuery
+from .query import AsyncRowQuery, AsyncValuesQuery, create_values
 from .row import AsyncRow
 
 if TYPE_CHECKING:
@@ -212,11 +219,40 @@ class AsyncTypedRowQuery(Generic[M]):
         update_instance(obj, row)
         return sent
 
-    async def delete(self, obj: M) -> None:
-        """Delete the instance's row (one DELETE; on a filtered query, only a matching row)."""
+    @overload
+    async def delete(self, obj: M) -> None: ...
+
+    @overload
+    async def delete(
+        self,
+        obj: None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> int: ...
+
+    async def delete(
+        self,
+        obj: M | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> int | None:
+        """Delete one instance's row, or with no instance every matching row (the count).
+
+        ``delete(obj)`` sends one DELETE (on a filtered query, only for a matching row);
+        ``delete()`` is ``q.delete()`` of the untyped query.
+        """
+        if obj is None:
+            return await self._query.delete(
+                concurrency=concurrency, progress=progress, fail_fast=fail_fast
+            )
         row = self._row_of(obj, "delete")
         await self._matched(row, "delete")
         await row.delete()
+        return None
 
     async def refresh(self, obj: M) -> None:
         """Reload the instance from the server; clears its changes.
@@ -231,6 +267,145 @@ class AsyncTypedRowQuery(Generic[M]):
         else:
             await row.refresh()
         update_instance(obj, row)
+
+    # -- many rows (the RowQuery verbs, with instances) ------------------------------------
+    async def scan(self, concurrency: int = 8) -> AsyncIterator[M]:
+        """Every matching instance once, in no particular order, read ``concurrency`` ways."""
+        async for row in self._query.scan(concurrency):
+            yield self._bind(row)
+
+    async def in_bulk(self, ids: Iterable[str] | None = None) -> dict[str, M]:
+        """The matching instances with these ids, by id (``id=in.`` chunks of 100)."""
+        found = await self._query.in_bulk(ids)
+        return {row_id: self._bind(row) for row_id, row in found.items()}
+
+    def values(self, *fields: str) -> AsyncValuesQuery:
+        """Rows as dicts of these fields' columns (keys are column names); lazy."""
+        return self._query.values(*typed_order(self._model, fields))
+
+    def values_list(self, *fields: str, flat: bool = False) -> AsyncValuesQuery:
+        """Rows as tuples of these fields (or single values with ``flat=True``); lazy."""
+        return self._query.values_list(*typed_order(self._model, fields), flat=flat)
+
+    async def get_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **lookups: Any
+    ) -> tuple[M, bool]:
+        """``(instance, False)`` for the one match of ``lookups``, else a new one and ``True``.
+
+        Not atomic (the backend has no unique constraint or upsert).
+        """
+        try:
+            return await self.get(**lookups), False
+        except DoesNotExist:
+            return await self.create(**create_values(lookups, defaults)), True
+
+    async def update_or_create(
+        self,
+        defaults: Mapping[str, Any] | None = None,
+        create_defaults: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[M, bool]:
+        """Set ``defaults`` on the one match of ``lookups`` and save it, or create it."""
+        try:
+            obj = await self.get(**lookups)
+        except DoesNotExist:
+            extra = defaults if create_defaults is None else create_defaults
+            return await self.create(**create_values(lookups, extra)), True
+        for name, value in (defaults or {}).items():
+            setattr(obj, name, value)
+        await self.save(obj)
+        return obj, False
+
+    async def update(
+        self,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+        **values: Any,
+    ) -> int:
+        """PATCH every matching row with the same field ``values`` (type-checked); the count."""
+        return await self._query.update(
+            concurrency=concurrency,
+            progress=progress,
+            fail_fast=fail_fast,
+            **typed_lookups(self._model, values),
+        )
+
+    async def bulk_create(
+        self,
+        values: Iterable[M | Mapping[str, Any]],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> list[M]:
+        """Insert new instances (or mappings of field values), in input order; see RowQuery."""
+        runner = AsyncBulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+
+        async def insert(item: M | Mapping[str, Any]) -> M:
+            if isinstance(item, Mapping):
+                obj = self.new(**item)
+            elif isinstance(item, self._model) and item._axhub_row is None:
+                obj = item
+            else:
+                raise ValidationError(
+                    f"bulk_create takes new {self._model.__name__} instances or mappings, "
+                    f"got {item!r}",
+                    code="invalid_value",
+                )
+            await self.save(obj)
+            return obj
+
+        ledger = await runner.run(values, insert, keep_results=True)
+        ledger.raise_if_broken("bulk_create")
+        return [ledger.results[index] for index in sorted(ledger.results)]
+
+    async def bulk_update(
+        self,
+        objs: Iterable[M],
+        fields: Iterable[str] | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> int:
+        """PATCH each instance's changed fields (only ``fields`` if given); rows written."""
+        columns = None if fields is None else frozenset(typed_order(self._model, fields))
+        runner = AsyncBulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+
+        async def patch(obj: M) -> bool:
+            row = self._row_of(obj, "bulk_update")
+            await self._matched(row, "bulk_update")
+            copy_changes_to_row(obj, row)
+            sent = await row._patch(columns)
+            update_instance(obj, row)
+            return bool(sent)
+
+        ledger = await runner.run(objs, patch, keep_results=False)
+        ledger.raise_if_broken("bulk_update")
+        return ledger.written
+
+    async def bulk_delete(
+        self,
+        objs_or_ids: Iterable[M | str],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        fail_fast: bool = False,
+    ) -> int:
+        """Delete instances (or row ids), one DELETE each; how many were deleted."""
+        runner = AsyncBulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
+
+        async def remove(item: M | str) -> str:
+            if isinstance(item, str):
+                return await self._query._delete_one(item)
+            await self.delete(item)
+            return str(item._axhub_row.id) if item._axhub_row is not None else ""
+
+        ledger = await runner.run(objs_or_ids, remove, keep_results=False)
+        ledger.raise_if_broken("bulk_delete")
+        return ledger.written
 
 
 async def sync_model(

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 
-from ..._bulk import DEFAULT_CONCURRENCY, BulkRunner, Progress
+from ..._bulk import (
+    DEFAULT_CONCURRENCY,
+    BulkRunner,
+    Merger,
+    Progress,
+    check_concurrency,
+    id_ranges,
+)
 from ..._errors import (
     DoesNotExist,
     FilterRequiredError,
@@ -30,7 +37,7 @@ if TYPE_CHECKING:
     from .table import Table
     from .typed import TypedRowQuery
 
-__all__ = ["RowQuery", "ValuesQuery"]
+__all__ = ["RowQuery", "ValuesQuery", "create_values"]
 
 _LIST = "schemaGetDataByTenantSlugByAppSlugByTable"
 _COUNT = "schemaGetDataByTenantSlugByAppSlugByTableCount"
@@ -236,6 +243,30 @@ class RowQuery:
                 yield self._row(item)
             del items
 
+    def scan(self, concurrency: int = 8) -> Iterator[Row]:
+        """Every matching row exactly once, in no particular order, read ``concurrency`` ways.
+
+        The ids are split into ``concurrency`` disjoint ranges, each paged by key, all read
+        at once: about ``concurrency`` times faster than iteration over a slow link. A query
+        with ``order_by`` (or a slice) is refused with :class:`QueryError`: iterate it instead.
+        """
+        spec = self._spec
+        if spec.order or spec.is_sliced:
+            raise QueryError(
+                "scan() reads rows in no particular order, so it takes no order_by() or "
+                "slice; iterate the query (for row in q) for ordered rows",
+                code="unsupported_query",
+            )
+        check_concurrency(concurrency)
+        sources = [
+            self._with(attrs.evolve(spec, conditions=spec.conditions + bounds))._page_items()
+            for bounds in id_ranges(concurrency)
+        ]
+        for _, items in Merger(sources, concurrency):
+            for item in items:
+                yield self._row(item)
+            del items
+
     def all(self) -> list[Row]:
         """Every row of the query, as a list."""
         return list(self)
@@ -325,7 +356,7 @@ class RowQuery:
         try:
             return self.get(**lookups), False
         except DoesNotExist:
-            return self.create(**_create_values(lookups, defaults)), True
+            return self.create(**create_values(lookups, defaults)), True
 
     def update_or_create(
         self,
@@ -342,7 +373,7 @@ class RowQuery:
             row = self.get(**lookups)
         except DoesNotExist:
             extra = defaults if create_defaults is None else create_defaults
-            return self.create(**_create_values(lookups, extra)), True
+            return self.create(**create_values(lookups, extra)), True
         for column, value in self._checked(defaults or {}, "update_or_create").items():
             row[column] = value
         row.save()
@@ -564,7 +595,7 @@ class RowQuery:
         return ValuesQuery(self.only(*columns), columns, flat=flat, named=False)
 
 
-def _create_values(lookups: Mapping[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:
+def create_values(lookups: Mapping[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:
     """The plain ``col=value`` (and ``col__eq``) lookups, then ``extra`` on top."""
     values = {}
     for key, value in lookups.items():
