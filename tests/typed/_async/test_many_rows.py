@@ -2,53 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from axhub_orm import (
-    AsyncApp,
-    AsyncAxHub,
-    AsyncTypedRowQuery,
-    BulkError,
-    LocalAxHub,
-    RowValidationError,
-)
-from axhub_orm.testing import AsyncCountingTransport, unique_slug
+from axhub_orm import AsyncAxHub, AsyncTypedRowQuery, BulkError, RowValidationError
+from axhub_orm.testing import AsyncCountingTransport
 
 from ..models import Ticket
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def counted(
-    axhub_local: LocalAxHub,
-) -> AsyncIterator[tuple[AsyncAxHub, AsyncCountingTransport]]:
-    """A client whose requests are counted."""
-    counter = AsyncCountingTransport()
-    async with axhub_local.async_client(transport=counter) as hub:
-        yield hub, counter
-
-
-@pytest.fixture
-async def app(counted: tuple[AsyncAxHub, AsyncCountingTransport]) -> AsyncIterator[AsyncApp]:
-    """A fresh app on the counted client."""
-    hub, _ = counted
-    app = await hub.apps.create(slug=unique_slug("typedbulk"), name="typed bulk")
-    yield app
-    await app.delete(permanent=True)
-
-
-@pytest.fixture
-async def tickets(
-    app: AsyncApp, counted: tuple[AsyncAxHub, AsyncCountingTransport]
-) -> AsyncTypedRowQuery[Ticket]:
-    """The typed rows of a fresh owner-scoped ``tickets`` table (request counter reset)."""
-    await app.tables.sync(Ticket, owner_column="owner_id")
-    rows = (await app.tables.get("tickets")).rows.typed(Ticket)
-    counted[1].reset()
-    return rows
 
 
 async def test_typed_bulk_create_update_delete(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -15,46 +14,15 @@ from axhub_orm import (
     AsyncTable,
     AsyncTypedRowQuery,
     Column,
-    LocalAxHub,
     QueryError,
     RowValidationError,
     StateError,
 )
-from axhub_orm.testing import AsyncCountingTransport, unique_slug
+from axhub_orm.testing import AsyncCountingTransport
 
 from ..models import Address, Everything, OwnedEverything, OwnedTicket, Ticket
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def counted(
-    axhub_local: LocalAxHub,
-) -> AsyncIterator[tuple[AsyncAxHub, AsyncCountingTransport]]:
-    """A client whose requests are counted."""
-    counter = AsyncCountingTransport()
-    async with axhub_local.async_client(transport=counter) as hub:
-        yield hub, counter
-
-
-@pytest.fixture
-async def app(counted: tuple[AsyncAxHub, AsyncCountingTransport]) -> AsyncIterator[AsyncApp]:
-    """A fresh app on the counted client."""
-    hub, _ = counted
-    app = await hub.apps.create(slug=unique_slug("typed"), name="typed rows")
-    yield app
-    await app.delete(permanent=True)
-
-
-@pytest.fixture
-async def tickets(
-    app: AsyncApp, counted: tuple[AsyncAxHub, AsyncCountingTransport]
-) -> AsyncTypedRowQuery[Ticket]:
-    """The typed rows of a fresh owner-scoped ``tickets`` table (request counter reset)."""
-    await app.tables.sync(OwnedTicket, owner_column="owner_id")
-    rows = (await app.tables.get("tickets")).rows.typed(Ticket)
-    counted[1].reset()
-    return rows
 
 
 def _last_body(counter: AsyncCountingTransport, method: str) -> dict[str, object]:

@@ -3,49 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from axhub_orm import (
-    App,
-    AxHub,
-    BulkError,
-    LocalAxHub,
-    RowValidationError,
-    TypedRowQuery,
-)
-from axhub_orm.testing import CountingTransport, unique_slug
+from axhub_orm import AxHub, BulkError, RowValidationError, TypedRowQuery
+from axhub_orm.testing import CountingTransport
 
 from ..models import Ticket
-
-
-@pytest.fixture
-def counted(
-    axhub_local: LocalAxHub,
-) -> Iterator[tuple[AxHub, CountingTransport]]:
-    """A client whose requests are counted."""
-    counter = CountingTransport()
-    with axhub_local.client(transport=counter) as hub:
-        yield hub, counter
-
-
-@pytest.fixture
-def app(counted: tuple[AxHub, CountingTransport]) -> Iterator[App]:
-    """A fresh app on the counted client."""
-    hub, _ = counted
-    app = hub.apps.create(slug=unique_slug("typedbulk"), name="typed bulk")
-    yield app
-    app.delete(permanent=True)
-
-
-@pytest.fixture
-def tickets(app: App, counted: tuple[AxHub, CountingTransport]) -> TypedRowQuery[Ticket]:
-    """The typed rows of a fresh owner-scoped ``tickets`` table (request counter reset)."""
-    app.tables.sync(Ticket, owner_column="owner_id")
-    rows = (app.tables.get("tickets")).rows.typed(Ticket)
-    counted[1].reset()
-    return rows
 
 
 def test_typed_bulk_create_update_delete(

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -14,44 +13,15 @@ from axhub_orm import (
     App,
     AxHub,
     Column,
-    LocalAxHub,
     QueryError,
     RowValidationError,
     StateError,
     Table,
     TypedRowQuery,
 )
-from axhub_orm.testing import CountingTransport, unique_slug
+from axhub_orm.testing import CountingTransport
 
 from ..models import Address, Everything, OwnedEverything, OwnedTicket, Ticket
-
-
-@pytest.fixture
-def counted(
-    axhub_local: LocalAxHub,
-) -> Iterator[tuple[AxHub, CountingTransport]]:
-    """A client whose requests are counted."""
-    counter = CountingTransport()
-    with axhub_local.client(transport=counter) as hub:
-        yield hub, counter
-
-
-@pytest.fixture
-def app(counted: tuple[AxHub, CountingTransport]) -> Iterator[App]:
-    """A fresh app on the counted client."""
-    hub, _ = counted
-    app = hub.apps.create(slug=unique_slug("typed"), name="typed rows")
-    yield app
-    app.delete(permanent=True)
-
-
-@pytest.fixture
-def tickets(app: App, counted: tuple[AxHub, CountingTransport]) -> TypedRowQuery[Ticket]:
-    """The typed rows of a fresh owner-scoped ``tickets`` table (request counter reset)."""
-    app.tables.sync(OwnedTicket, owner_column="owner_id")
-    rows = (app.tables.get("tickets")).rows.typed(Ticket)
-    counted[1].reset()
-    return rows
 
 
 def _last_body(counter: CountingTransport, method: str) -> dict[str, object]:
