@@ -163,7 +163,7 @@ class Ledger(Generic[R]):
     """The account of one bulk call: which items went where (sans-IO).
 
     With ``keep_results`` the succeeded items keep their input and result (``bulk_create``
-    returns the rows); otherwise only their count and indexes are kept, as runs, so a
+    returns the rows); otherwise only counts and a watermark of settled indexes are kept, so a
     ``q.delete()`` over 100,000 rows holds a few integers, not 100,000 items.
     """
 
@@ -171,7 +171,10 @@ class Ledger(Generic[R]):
         self.keep_results = keep_results
         self._inputs = inputs if isinstance(inputs, Sequence) else None
         self.results: dict[int, R] = {}
-        self._runs: list[list[int]] = []  # [start, stop) runs of succeeded indexes
+        # Every index below ``_below`` has an outcome; ``_ahead`` holds those above it. Items
+        # finish nearly in input order, so both stay about ``concurrency`` in size.
+        self._below = 0
+        self._ahead: set[int] = set()
         self.succeeded = 0
         self.written = 0
         self.failed: list[BulkItem] = []
@@ -189,34 +192,30 @@ class Ledger(Generic[R]):
         """Whether any item failed or has an unknown outcome."""
         return bool(self.failed or self.unknown)
 
+    def _settled(self, index: int) -> None:
+        self._ahead.add(index)
+        while self._below in self._ahead:
+            self._ahead.remove(self._below)
+            self._below += 1
+
     def success(self, index: int, result: R) -> None:
         """Record item ``index`` as written, with its ``result``."""
         self.succeeded += 1
         self.written += bool(result)
         if self.keep_results:
             self.results[index] = result
-            return
-        recent = self._runs[-8:]  # completions arrive nearly in order
-        before = next((run for run in recent if run[1] == index), None)
-        after = next((run for run in recent if run[0] == index + 1), None)
-        if before is not None and after is not None:  # index joins two runs
-            before[1] = after[1]
-            self._runs.remove(after)
-        elif before is not None:
-            before[1] += 1
-        elif after is not None:
-            after[0] -= 1
-        else:
-            self._runs.append([index, index + 1])
+        self._settled(index)
 
     def error(self, index: int, item: object, error: BaseException) -> None:
         """Record item ``index`` as failed or unknown, per :func:`outcome_of`."""
         entry = BulkItem(index, item, None, error)
         (self.failed if outcome_of(error) == "failed" else self.unknown).append(entry)
+        self._settled(index)
 
     def skip(self, index: int, item: object) -> None:
         """Record item ``index`` as not attempted."""
         self.not_attempted.append(BulkItem(index, item))
+        self._settled(index)
 
     def succeeded_items(self) -> list[BulkItem]:
         """The succeeded items in input order (inputs kept where the input is a sequence)."""
@@ -224,8 +223,9 @@ class Ledger(Generic[R]):
             return [
                 BulkItem(i, self._input(i), self.results[i], None) for i in sorted(self.results)
             ]
-        indexes = sorted(i for start, stop in self._runs for i in range(start, stop))
-        return [BulkItem(i, self._input(i)) for i in indexes]
+        others = {item.index for item in self.failed + self.unknown + self.not_attempted}
+        settled = [*range(self._below), *sorted(self._ahead)]
+        return [BulkItem(i, self._input(i)) for i in settled if i not in others]
 
     def _input(self, index: int) -> object:
         return None if self._inputs is None else self._inputs[index]

@@ -23,15 +23,15 @@ def test_outcomes_follow_whether_the_request_could_have_been_written() -> None:
     assert outcome_of(RuntimeError("bug")) == "unknown"
 
 
-def test_successes_without_results_are_kept_as_index_runs() -> None:
-    """Out-of-order completions merge into a few runs, and expand back in input order."""
+def test_successes_without_results_are_kept_as_a_watermark() -> None:
+    """Out-of-order completions keep only what is above the watermark, and expand in order."""
     ledger: Ledger[bool] = Ledger(keep_results=False)
-    for index in [0, 2, 1, 3, 5, 4, 9]:
+    for index in [0, 2, 1, 3, 5, 4, 9, 6, 8]:
         ledger.success(index, True)
     ledger.error(7, "x", ValidationError("bad", code="invalid_value"))
-    assert len(ledger._runs) <= 3
-    assert [item.index for item in ledger.succeeded_items()] == [0, 1, 2, 3, 4, 5, 9]
-    assert ledger.written == 7
+    assert (ledger._below, ledger._ahead) == (10, set())
+    assert [item.index for item in ledger.succeeded_items()] == [0, 1, 2, 3, 4, 5, 6, 8, 9]
+    assert ledger.written == 9
 
 
 def test_bulk_error_lists_every_item_once_and_pickles() -> None:
