@@ -226,6 +226,10 @@ class PagedServer:
             params = request.url.params
             page = int(params.get("page", "1"))
             per_page = int(params.get("per_page", "20"))
+            after = params.get("id", "")
+            if after.startswith("gt."):  # keyset paging (sort=id): the page after that row
+                start = uuid.UUID(after[3:]).int - (0x5EED << 96) + 1
+                page = start // per_page + 1
             if self._prebuilt is not None and per_page == 100:
                 body = self._prebuilt.get(page) or self.page_body(page, per_page)
             else:
