@@ -115,7 +115,6 @@ def test_csv_quoted_field_spans_lines_and_keeps_line_numbers() -> None:
         ("at", "yesterday", "not an RFC 3339 timestamp"),
         ("u", "not-a-uuid", "badly formed hexadecimal UUID string"),
         ("j", "{oops", "Expecting property name"),
-        ("nope", "1", "no such column in the table"),
     ],
 )
 def test_csv_type_errors_name_line_and_column(column: str, cell: str, reason: str) -> None:
@@ -149,3 +148,9 @@ def test_malformed_csv_is_a_located_error() -> None:
     result = list(read_csv(["t,i\n", '"a"b,1\n', "a,1,2\n"], TYPES))
     assert str(result[0][1]) == "line 2: malformed CSV near character 4"
     assert str(result[1][1]) == "line 3: 3 fields, the header has 2"
+
+
+def test_csv_header_with_an_unknown_column_is_refused() -> None:
+    """A header naming a column the table lacks fails on line 1, before any record is read."""
+    with pytest.raises(RecordError, match="line 1: no such column in the table: nope, zz"):
+        list(read_csv(["t,nope,id,zz\n", "a,1,x,2\n"], TYPES))

@@ -265,6 +265,9 @@ def read_csv(
     if not header or any(not name for name in header):
         raise RecordError(header_line, "the header needs a name for every column")
     names = [str(name) for name in header]
+    unknown = [name for name in names if name not in types and name not in IMPLICIT_COLUMNS]
+    if unknown:
+        raise RecordError(header_line, f"no such column in the table: {', '.join(unknown)}")
     for number, text in records:
         if not text:
             continue
