@@ -18,6 +18,7 @@ COMMANDS = [
     ["serve"],
     ["rows"],
     ["rows", "export"],
+    ["rows", "import"],
     ["rows", "count"],
     ["schema"],
     ["schema", "plan"],
