@@ -124,6 +124,7 @@ def test_progress_bar_only_on_a_terminal(
     run: Run, tmp_path: Path, hub_db: Path, crm_rows: list[dict[str, Any]]
 ) -> None:
     """On a terminal stderr, export draws a tqdm bar (rows, rate); --quiet or a pipe draws none."""
+    pytest.importorskip("tqdm")  # the `cli` extra (in `dev`)
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column tty
     args = [AXHUB_ORM, "rows", "export", "t", "--app", "crm", "--db", str(hub_db), "-o", "x.jsonl"]
