@@ -24,8 +24,6 @@ from ._types import ColumnDef, from_db, jsonb_key, utc_now
 __all__ = ["SQLiteStore"]
 
 _SCHEMA_VERSION = 2  # 1: apps.subdomain; 2: the owner indexes
-_MMAP_BYTES = 1 << 30
-_CACHE_KIB = 32 * 1024
 _IDENT = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 _AFFINITY: Mapping[str, str] = {
     "text": "TEXT",
@@ -121,10 +119,6 @@ class SQLiteStore(SQLStoreBase):
         if self.path is not None:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            # Key paging reads rows in id order, scattered over the file: map it (no read
-            # syscall per page) and keep more pages cached than the 2 MiB default.
-            self._conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
-            self._conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         with self.transaction():
             self._migrate()
             self.identity = self._seed()
