@@ -113,7 +113,7 @@ def _seed_insert_many(
     """The seed SDK's ``insert_many`` of ``serial_n`` rows, in the seed venv (None: skipped)."""
     if args.no_seed:
         return None
-    from _e2e import ensure_seed_venv  # only when the seed SDK is wanted
+    from _compare import ensure_seed_venv  # only when the seed SDK is wanted
 
     python = ensure_seed_venv(Path(args.seed_venv))
     with AxHub(**{**client_kwargs(creds), "base_url": creds["base_url"]}) as hub:
