@@ -230,6 +230,10 @@ class Ledger(Generic[R]):
     def _input(self, index: int) -> object:
         return None if self._inputs is None else self._inputs[index]
 
+    def ordered_results(self) -> list[R]:
+        """The kept results, in input order."""
+        return [self.results[index] for index in sorted(self.results)]
+
     def raise_if_broken(self, verb: str) -> None:
         """Raise :class:`BulkError` when anything was not written."""
         if not (self.broken or self.not_attempted):
@@ -347,6 +351,22 @@ class AsyncBulkRunner(_Runner):
                 task.cancel()
         return ledger
 
+    async def written(
+        self, verb: str, inputs: Iterable[T] | AsyncIterable[T], op: Callable[[T], Awaitable[R]]
+    ) -> int:
+        """Run ``op`` over ``inputs``; how many were written, or :class:`BulkError` for ``verb``."""
+        ledger = await self.run(inputs, op, keep_results=False)
+        ledger.raise_if_broken(verb)
+        return ledger.written
+
+    async def results(
+        self, verb: str, inputs: Iterable[T] | AsyncIterable[T], op: Callable[[T], Awaitable[R]]
+    ) -> list[R]:
+        """Run ``op`` over ``inputs``; its results in input order, or :class:`BulkError`."""
+        ledger = await self.run(inputs, op, keep_results=True)
+        ledger.raise_if_broken(verb)
+        return ledger.ordered_results()
+
 
 async def _aiter(inputs: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
     if isinstance(inputs, AsyncIterable):
@@ -391,6 +411,18 @@ class BulkRunner(_Runner):
                 future.cancel()
             pool.shutdown(wait=True)
         return ledger
+
+    def written(self, verb: str, inputs: Iterable[T], op: Callable[[T], R]) -> int:
+        """Run ``op`` over ``inputs``; how many were written, or :class:`BulkError` for ``verb``."""
+        ledger = self.run(inputs, op, keep_results=False)
+        ledger.raise_if_broken(verb)
+        return ledger.written
+
+    def results(self, verb: str, inputs: Iterable[T], op: Callable[[T], R]) -> list[R]:
+        """Run ``op`` over ``inputs``; its results in input order, or :class:`BulkError`."""
+        ledger = self.run(inputs, op, keep_results=True)
+        ledger.raise_if_broken(verb)
+        return ledger.ordered_results()
 
 
 def id_ranges(count: int) -> list[tuple[Condition, ...]]:

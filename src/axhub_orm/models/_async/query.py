@@ -441,9 +441,7 @@ class AsyncRowQuery:
             await row.save()
             return row
 
-        ledger = await runner.run(values, insert, keep_results=True)
-        ledger.raise_if_broken("bulk_create")
-        return [ledger.results[index] for index in sorted(ledger.results)]
+        return await runner.results("bulk_create", values, insert)
 
     async def bulk_update(
         self,
@@ -472,9 +470,7 @@ class AsyncRowQuery:
                 )
             return bool(await row._patch(names))
 
-        ledger = await runner.run(rows, patch, keep_results=False)
-        ledger.raise_if_broken("bulk_update")
-        return ledger.written
+        return await runner.written("bulk_update", rows, patch)
 
     async def bulk_delete(
         self,
@@ -490,9 +486,7 @@ class AsyncRowQuery:
         :class:`~axhub_orm.BulkError` when any item was not deleted, after the others are done.
         """
         runner = AsyncBulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
-        ledger = await runner.run(rows_or_ids, self._delete_one, keep_results=False)
-        ledger.raise_if_broken("bulk_delete")
-        return ledger.written
+        return await runner.written("bulk_delete", rows_or_ids, self._delete_one)
 
     async def _delete_one(self, item: AsyncRow | str) -> str:
         if isinstance(item, AsyncRow):
@@ -534,9 +528,7 @@ class AsyncRowQuery:
             await seam.call(_PATCH, path_params={**path, "id": row_id}, body=body)
             return True
 
-        ledger = await runner.run(ids, patch, keep_results=False)
-        ledger.raise_if_broken("update")
-        return ledger.written
+        return await runner.written("update", ids, patch)
 
     async def delete(
         self,
@@ -553,9 +545,7 @@ class AsyncRowQuery:
         """
         ids = self._id_query("delete")._ids()
         runner = AsyncBulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
-        ledger = await runner.run(ids, self._delete_one, keep_results=False)
-        ledger.raise_if_broken("delete")
-        return ledger.written
+        return await runner.written("delete", ids, self._delete_one)
 
     async def in_bulk(self, ids: Iterable[str] | None = None) -> dict[str, AsyncRow]:
         """The matching rows with these ids, by id (``id=in.`` chunks of at most 100).

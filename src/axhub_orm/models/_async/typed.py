@@ -357,9 +357,7 @@ class AsyncTypedRowQuery(Generic[M]):
             await self.save(obj)
             return obj
 
-        ledger = await runner.run(values, insert, keep_results=True)
-        ledger.raise_if_broken("bulk_create")
-        return [ledger.results[index] for index in sorted(ledger.results)]
+        return await runner.results("bulk_create", values, insert)
 
     async def bulk_update(
         self,
@@ -382,9 +380,7 @@ class AsyncTypedRowQuery(Generic[M]):
             update_instance(obj, row)
             return bool(sent)
 
-        ledger = await runner.run(objs, patch, keep_results=False)
-        ledger.raise_if_broken("bulk_update")
-        return ledger.written
+        return await runner.written("bulk_update", objs, patch)
 
     async def bulk_delete(
         self,
@@ -403,9 +399,7 @@ class AsyncTypedRowQuery(Generic[M]):
             await self.delete(item)
             return str(item._axhub_row.id) if item._axhub_row is not None else ""
 
-        ledger = await runner.run(objs_or_ids, remove, keep_results=False)
-        ledger.raise_if_broken("bulk_delete")
-        return ledger.written
+        return await runner.written("bulk_delete", objs_or_ids, remove)
 
 
 async def sync_model(

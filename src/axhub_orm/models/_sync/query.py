@@ -442,9 +442,7 @@ class RowQuery:
             row.save()
             return row
 
-        ledger = runner.run(values, insert, keep_results=True)
-        ledger.raise_if_broken("bulk_create")
-        return [ledger.results[index] for index in sorted(ledger.results)]
+        return runner.results("bulk_create", values, insert)
 
     def bulk_update(
         self,
@@ -473,9 +471,7 @@ class RowQuery:
                 )
             return bool(row._patch(names))
 
-        ledger = runner.run(rows, patch, keep_results=False)
-        ledger.raise_if_broken("bulk_update")
-        return ledger.written
+        return runner.written("bulk_update", rows, patch)
 
     def bulk_delete(
         self,
@@ -491,9 +487,7 @@ class RowQuery:
         :class:`~axhub_orm.BulkError` when any item was not deleted, after the others are done.
         """
         runner = BulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
-        ledger = runner.run(rows_or_ids, self._delete_one, keep_results=False)
-        ledger.raise_if_broken("bulk_delete")
-        return ledger.written
+        return runner.written("bulk_delete", rows_or_ids, self._delete_one)
 
     def _delete_one(self, item: Row | str) -> str:
         if isinstance(item, Row):
@@ -535,9 +529,7 @@ class RowQuery:
             seam.call(_PATCH, path_params={**path, "id": row_id}, body=body)
             return True
 
-        ledger = runner.run(ids, patch, keep_results=False)
-        ledger.raise_if_broken("update")
-        return ledger.written
+        return runner.written("update", ids, patch)
 
     def delete(
         self,
@@ -554,9 +546,7 @@ class RowQuery:
         """
         ids = self._id_query("delete")._ids()
         runner = BulkRunner(concurrency=concurrency, fail_fast=fail_fast, progress=progress)
-        ledger = runner.run(ids, self._delete_one, keep_results=False)
-        ledger.raise_if_broken("delete")
-        return ledger.written
+        return runner.written("delete", ids, self._delete_one)
 
     def in_bulk(self, ids: Iterable[str] | None = None) -> dict[str, Row]:
         """The matching rows with these ids, by id (``id=in.`` chunks of at most 100).

@@ -358,9 +358,7 @@ class TypedRowQuery(Generic[M]):
             self.save(obj)
             return obj
 
-        ledger = runner.run(values, insert, keep_results=True)
-        ledger.raise_if_broken("bulk_create")
-        return [ledger.results[index] for index in sorted(ledger.results)]
+        return runner.results("bulk_create", values, insert)
 
     def bulk_update(
         self,
@@ -383,9 +381,7 @@ class TypedRowQuery(Generic[M]):
             update_instance(obj, row)
             return bool(sent)
 
-        ledger = runner.run(objs, patch, keep_results=False)
-        ledger.raise_if_broken("bulk_update")
-        return ledger.written
+        return runner.written("bulk_update", objs, patch)
 
     def bulk_delete(
         self,
@@ -404,9 +400,7 @@ class TypedRowQuery(Generic[M]):
             self.delete(item)
             return str(item._axhub_row.id) if item._axhub_row is not None else ""
 
-        ledger = runner.run(objs_or_ids, remove, keep_results=False)
-        ledger.raise_if_broken("bulk_delete")
-        return ledger.written
+        return runner.written("bulk_delete", objs_or_ids, remove)
 
 
 def sync_model(
